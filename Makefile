@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+
+.PHONY: install run test test-fast bench chromium clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: install
+	@echo "nn-playground: open http://$(HOST):$(PORT)"
+	$(BIN)/python -m app --host $(HOST) --port $(PORT)
+
+# Debian's chromium drives the browser tests; Playwright cannot download its own here.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian's chromium (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing at $(CHROMIUM): run 'sudo apt-get install chromium'" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: install chromium
+	$(BIN)/python -m pytest -q
+
+# Engine and API only, no browser.
+test-fast: install
+	$(BIN)/python -m pytest -q --ignore=tests/browser
+
+bench: install
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/stream.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

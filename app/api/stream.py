@@ -1,0 +1,4 @@
+"""/ws/session: live training sessions (being written)."""
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,46 @@
+"""Settings: limits and defaults, overridable by NNPG_* environment variables.
+
+For example ``NNPG_MAX_SESSIONS=8 make run``.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NNPG_")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Live sessions (/ws/session)
+    max_sessions: int = 64
+    session_idle_seconds: float = 600.0
+    max_session_width: int = 1024        # units per hidden layer
+    max_session_hidden_layers: int = 3
+    min_classes: int = 2
+    max_classes: int = 10
+    max_points: int = 5000
+    max_message_bytes: int = 64 * 1024   # one client → server WebSocket message
+    max_steps_per_command: int = 10_000
+    # Longest stretch of training between two looks at the socket (seconds).
+    train_slice_seconds: float = 0.02
+
+    # Stateless REST API (/api/v1)
+    max_input_width: int = 4096
+    max_hidden_width: int = 1024
+    max_output_width: int = 1024
+    max_hidden_layers: int = 5
+    max_request_numbers: int = 1_000_000  # X, y and the model together
+    max_body_bytes: int = 32 * 1024 * 1024
+    max_json_depth: int = 32
+
+    # Datasets
+    max_dataset_points: int = 5000
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

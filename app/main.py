@@ -1,0 +1,44 @@
+"""create_app(): the FastAPI application, its routers and its session store."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .api import pages, rest, stream
+from .config import Settings, get_settings
+from .sessions import SessionStore
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = ROOT / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = SessionStore(settings)
+        app.state.sessions = store
+        await store.start()
+        try:
+            yield
+        finally:
+            await store.stop()
+
+    app = FastAPI(
+        title="nn-playground",
+        version="1.0",
+        description="A NumPy neural network that trains live. REST API v1 for single "
+                    "forward/backward steps; /ws/session streams live training.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    rest.install_error_handlers(app)
+    app.include_router(rest.router)
+    app.include_router(stream.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,92 @@
+"""Classification losses and L2 regularization.
+
+``*_loss(scores, y)`` returns ``(loss, dscores)`` for the mean over examples;
+``*_terms(scores, y)`` returns the per-example losses Lᵢ (N,) and the gradient
+of their *sum* (N, C), which is what the mean-loss versions are built from.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def log_softmax(scores):
+    """log p = s − logsumexp(s), row-wise; exact for large |s| (no overflow)."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(scores):
+    """p = e^s / Σ e^s row-wise. scores: (N, C) -> (N, C), rows sum to 1."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def softmax_terms(scores, y):
+    """Lᵢ = −ln p[i, yᵢ] = logsumexp(sᵢ) − s[i, yᵢ].
+
+    scores: (N, C), y: (N,) ints -> (losses (N,), dscores (N, C) of Σ Lᵢ).
+    ∂Lᵢ/∂s_j = p_j − 1[j = yᵢ].
+    """
+    rows = np.arange(len(y))
+    logp = log_softmax(scores)
+    dscores = np.exp(logp)
+    dscores[rows, y] -= 1
+    return -logp[rows, y], dscores
+
+
+def svm_terms(scores, y, margin=1.0):
+    """Lᵢ = Σ_{j≠yᵢ} max(0, s_j − s_{yᵢ} + Δ).
+
+    scores: (N, C), y: (N,) -> (losses (N,), dscores (N, C) of Σ Lᵢ). A term
+    exactly at 0 is inactive: it contributes no gradient.
+    """
+    margins = svm_margins(scores, y, margin)
+    active = (margins > 0).astype(scores.dtype)
+    rows = np.arange(len(y))
+    active[rows, y] = -active.sum(axis=1)
+    return margins.sum(axis=1), active
+
+
+def svm_margins(scores, y, margin=1.0):
+    """max(0, s_j − s_{yᵢ} + Δ) for every class, 0 at j = yᵢ. (N, C)."""
+    rows = np.arange(len(y))
+    margins = np.maximum(0, scores - scores[rows, y][:, None] + margin)
+    margins[rows, y] = 0
+    return margins
+
+
+def _mean(terms):
+    losses, dscores = terms
+    n = len(losses)
+    return losses.mean(), dscores / n
+
+
+def softmax_loss(scores, y):
+    """Mean softmax cross-entropy: (loss, dscores (N, C))."""
+    return _mean(softmax_terms(scores, y))
+
+
+def svm_loss(scores, y, margin=1.0):
+    """Mean multiclass hinge loss with margin Δ: (loss, dscores (N, C))."""
+    return _mean(svm_terms(scores, y, margin))
+
+
+LOSSES = ("softmax", "svm")
+
+
+def loss_terms(name, scores, y, margin=1.0):
+    """Per-example losses and the gradient of their sum, for ``name``."""
+    if name == "softmax":
+        return softmax_terms(scores, y)
+    if name == "svm":
+        return svm_terms(scores, y, margin)
+    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
+
+
+def l2_regularization(weights, reg):
+    """λ Σ_l Σ W_l² over the weight matrices (not the biases).
+
+    Returns (reg_loss, [2λW_l for each W_l]).
+    """
+    loss = reg * sum(float(np.vdot(w, w)) for w in weights)
+    return loss, [2 * reg * w for w in weights]
