@@ -1,12 +1,146 @@
-"""SessionStore (being written)."""
+"""SessionStore: the live sessions, their secrets, limits and idle expiry.
+
+A session outlives its connection: a client that reconnects within the idle
+expiry with the session id and its token takes it over. All training and frame
+building runs on one worker thread shared by every session, so the event loop
+never stalls and sessions take turns (the executor's queue is first in, first
+out: each running session gets a slice in turn).
+"""
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .config import Settings
+from .datasets import DATASETS
+from .training import TrainingSession
+
+
+class SessionRefused(Exception):
+    """A connection that cannot have a session; ``field`` and ``close_code`` say why."""
+
+    def __init__(self, message, field=None, close_code=1008):
+        super().__init__(message)
+        self.field = field
+        self.close_code = close_code
+
+
+class LiveSession:
+    """A TrainingSession with its id, token and the connection attached to it."""
+
+    def __init__(self, session_id, token, training):
+        self.id = session_id
+        self.token = token
+        self.training = training
+        self.connection = None
+        self.last_seen = time.monotonic()
+
+    def attach(self, connection):
+        """Attach ``connection``; returns the one it takes over from, if any."""
+        previous, self.connection = self.connection, connection
+        self.last_seen = time.monotonic()
+        return previous if previous is not connection else None
+
+    def detach(self, connection):
+        if self.connection is connection:
+            self.connection = None
+        self.last_seen = time.monotonic()
 
 
 class SessionStore:
-    def __init__(self, settings):
+    def __init__(self, settings: Settings):
         self.settings = settings
+        self.sessions: dict[str, LiveSession] = {}
+        self._executor = None
+        self._reaper = None
 
     async def start(self):
-        pass
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
+        self._executor.submit(_limit_blas_threads).result()
+        self._reaper = asyncio.create_task(self._reap_forever())
 
     async def stop(self):
-        pass
+        if self._reaper:
+            self._reaper.cancel()
+        if self._executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, fn, *args):
+        """Run CPU work on the shared training thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    # ---- create, resume, expire -------------------------------------------
+
+    def create(self) -> LiveSession:
+        self.expire()
+        if len(self.sessions) >= self.settings.max_sessions:
+            raise SessionRefused(
+                f"the server is full ({self.settings.max_sessions} live sessions); try again later",
+                close_code=1013)
+        session_id = secrets.token_urlsafe(9)
+        live = LiveSession(session_id, secrets.token_urlsafe(24), TrainingSession())
+        self.sessions[session_id] = live
+        return live
+
+    def resume(self, session_id, token) -> LiveSession:
+        self.expire()
+        live = self.sessions.get(session_id)
+        # Compare in constant time, and give one answer for both failures.
+        if live is None or not secrets.compare_digest(str(token or ""), live.token):
+            raise SessionRefused("unknown session or wrong token", field="token", close_code=1008)
+        return live
+
+    def expire(self, now=None):
+        """Drop sessions with no connection for longer than the idle expiry."""
+        now = time.monotonic() if now is None else now
+        idle = self.settings.session_idle_seconds
+        for sid in [sid for sid, s in self.sessions.items()
+                    if s.connection is None and now - s.last_seen > idle]:
+            del self.sessions[sid]
+
+    async def _reap_forever(self):
+        while True:
+            await asyncio.sleep(min(30.0, self.settings.session_idle_seconds / 4))
+            self.expire()
+
+    # ---- fair shares ------------------------------------------------------
+
+    def running_count(self):
+        return sum(1 for s in self.sessions.values()
+                   if s.connection is not None and s.training.running)
+
+    def slice_seconds(self):
+        """How long one training slice may run: shorter as more sessions run, so
+        that each gets its turn (and its frames) often."""
+        share = self.settings.train_slice_seconds / max(1, self.running_count())
+        return max(0.002, share)
+
+    def limits(self):
+        s = self.settings
+        return {
+            "max_hidden_layers": s.max_session_hidden_layers,
+            "max_width": s.max_session_width,
+            "min_classes": s.min_classes,
+            "max_classes": s.max_classes,
+            "max_points": s.max_points,
+            "max_steps": s.max_steps_per_command,
+            "max_message_bytes": s.max_message_bytes,
+            "idle_seconds": s.session_idle_seconds,
+            "datasets": {name: {"min_classes": d.min_classes, "max_classes": d.max_classes,
+                                "default_classes": d.default_classes,
+                                "default_noise": d.default_noise, "max_noise": d.max_noise,
+                                "description": d.description}
+                         for name, d in DATASETS.items()},
+        }
+
+
+def _limit_blas_threads():
+    """One BLAS thread for the training thread: small matmuls run about twice
+    as fast without the thread hand-off (bench/engine.py measures it)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency
+        return
+    threadpool_limits(1)

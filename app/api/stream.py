@@ -1,4 +1,342 @@
-"""/ws/session: live training sessions (being written)."""
-from fastapi import APIRouter
+"""/ws/session: a live training session over a WebSocket.
+
+Per connection three tasks: the receiver validates client messages and queues
+them; the runner applies them between training slices, trains, and builds a
+frame when one is due and the previous one has been sent; the writer sends.
+Frames are never queued: the writer holds at most one, and the runner builds
+the next only once it has gone, so a slow client gets fewer frames, not a
+backlog. See docs/protocol.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+
+from ..schemas import ClientMessage, SessionConfig
+from ..sessions import LiveSession, SessionRefused, SessionStore
+from ..training import DATA_FIELDS, ConfigError, check_config, merge_config
 
 router = APIRouter()
+
+CLIENT_MESSAGE = TypeAdapter(ClientMessage)
+
+
+def dumps(message) -> str:
+    return json.dumps(message, allow_nan=False, separators=(",", ":"))
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def error(message, field=None):
+    return {"type": "error", "message": message, "field": field}
+
+
+def validation_error(exc: ValidationError, default_field=None):
+    """The first problem of a pydantic error as an `error` message naming the
+    field (for a config, the config field itself: "learning_rate")."""
+    first = exc.errors(include_input=False, include_url=False)[0]
+    loc = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union"))]
+    # A discriminated union puts the message type first in the location.
+    if len(loc) > 1 and loc[0] in ("config", "play", "pause", "step", "reset", "probe", "points"):
+        loc = loc[1:]
+    field = ".".join(loc) or default_field
+    return error(f"{field}: {first['msg']}" if field else first["msg"], field)
+
+
+def parse_client_message(text: str, max_bytes: int):
+    """A validated client message, or an `error` dict."""
+    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+        return error(f"message too large (over {max_bytes} bytes)")
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return error("message is not valid JSON")
+    if not isinstance(data, dict) or "type" not in data:
+        return error("a message is a JSON object with a 'type'", "type")
+    try:
+        return CLIENT_MESSAGE.validate_python(data)
+    except ValidationError as exc:
+        return validation_error(exc)
+
+
+def validate_config_patch(patch: dict) -> dict:
+    """Per-field validation of a partial config, with the ranges of SessionConfig."""
+    checked = SessionConfig.model_validate(patch)
+    return {key: getattr(checked, key) for key in patch}
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, live: LiveSession, store: SessionStore):
+        self.ws = websocket
+        self.live = live
+        self.training = live.training
+        self.store = store
+        self.settings = store.settings
+        self.commands: asyncio.Queue = asyncio.Queue()
+        self.outbox: list = []          # control messages, sent before any frame
+        self.frame_slot = None          # at most one frame waiting to be sent
+        self.sending_frame = False
+        self.wake_writer = asyncio.Event()
+        self.wake_runner = asyncio.Event()
+        self.frame_wanted = True        # a frame follows hello at once
+        self.next_frame_at = 0.0
+        self.allowance = 0.0            # steps earned at a limited `speed`
+        self.closed = False
+
+    # ---- sending --------------------------------------------------------
+
+    def post(self, message):
+        self.outbox.append(dumps(message))
+        self.wake_writer.set()
+
+    def frame_slot_free(self):
+        return self.frame_slot is None and not self.sending_frame
+
+    async def writer(self):
+        while True:
+            await self.wake_writer.wait()
+            self.wake_writer.clear()
+            while self.outbox:
+                await self.ws.send_text(self.outbox.pop(0))
+            if self.frame_slot is not None:
+                text, self.frame_slot = self.frame_slot, None
+                self.sending_frame = True
+                try:
+                    await self.ws.send_text(text)
+                finally:
+                    self.sending_frame = False
+                self.wake_runner.set()
+
+    # ---- receiving ------------------------------------------------------
+
+    async def receiver(self):
+        limit = self.settings.max_message_bytes
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                raw = message.get("bytes") or b""
+                text = raw.decode("utf-8", errors="replace") if len(raw) <= limit else "x" * (limit + 1)
+            parsed = parse_client_message(text, limit)
+            if isinstance(parsed, dict):
+                self.post(parsed)
+            else:
+                self.live.last_seen = time.monotonic()
+                self.commands.put_nowait(parsed)
+                self.wake_runner.set()
+
+    # ---- the runner -----------------------------------------------------
+
+    async def runner(self):
+        t = self.training
+        last_tick = time.monotonic()
+        while True:
+            while not self.commands.empty():
+                await self.apply(self.commands.get_nowait())
+            now = time.monotonic()
+            if t.running and t.config.speed > 0:
+                rate = t.config.speed
+                self.allowance = min(self.allowance + rate * (now - last_tick), max(1.0, rate / 4))
+            last_tick = now
+            if t.running:
+                await self.train_slice()
+                self.frame_wanted = True
+            await self.maybe_frame()
+            await self.idle()
+
+    async def train_slice(self):
+        t = self.training
+        limited = t.config.speed > 0
+        max_steps = int(self.allowance) if limited else 1 << 30
+        if max_steps <= 0:
+            return
+        done = await self.store.run(_train_for, t, max_steps, self.store.slice_seconds())
+        if limited:
+            self.allowance -= done
+
+    async def maybe_frame(self):
+        if not self.frame_wanted or not self.frame_slot_free():
+            return
+        now = time.monotonic()
+        if now < self.next_frame_at:
+            return
+        self.frame_slot = await self.store.run(_frame_text, self.training)
+        self.wake_writer.set()
+        self.frame_wanted = self.training.running
+        self.next_frame_at = now + 1.0 / self.training.config.fps
+
+    async def idle(self):
+        """Yield to the loop; while there is nothing to train, sleep until a
+        command arrives, a frame falls due, or the writer frees the slot."""
+        t = self.training
+        if t.running and (t.config.speed <= 0 or self.allowance >= 1):
+            await asyncio.sleep(0)
+            return
+        timeout = None
+        if self.frame_wanted:
+            timeout = max(0.0, self.next_frame_at - time.monotonic())
+        if t.running:  # waiting for the next step at a limited speed
+            wait_step = (1 - self.allowance) / t.config.speed
+            timeout = wait_step if timeout is None else min(timeout, wait_step)
+        self.wake_runner.clear()
+        if not self.commands.empty():
+            return
+        try:
+            await asyncio.wait_for(self.wake_runner.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    # ---- commands -------------------------------------------------------
+
+    async def apply(self, msg):
+        t = self.training
+        self.frame_wanted = True
+        kind = msg.type
+        if kind == "play":
+            if t.status == "diverged":
+                self.post(error("the network diverged: reset it (or change a setting that "
+                                "re-initializes it) before playing", "status"))
+                return
+            t.running = True
+        elif kind == "pause":
+            t.running = False
+        elif kind == "reset":
+            await self.store.run(t.reset)
+        elif kind == "step":
+            t.running = False
+            await self.run_steps(msg.n)
+        elif kind == "config":
+            await self.apply_config(msg.config)
+        elif kind == "probe":
+            await self.set_probe(msg)
+        elif kind == "points":
+            await self.change_points(msg)
+
+    async def run_steps(self, n):
+        """Exactly n steps (fewer only if the network diverges), in slices so
+        that other sessions keep their turns; no frame until they are done."""
+        t = self.training
+        left = n
+        while left > 0 and t.status == "ok":
+            left -= await self.store.run(_train_for, t, left, self.store.slice_seconds())
+
+    async def apply_config(self, patch):
+        t = self.training
+        try:
+            clean = validate_config_patch(patch)
+            new = merge_config(t.config, clean)
+            check_config(new, len(t.user_points) if not _data_changes(t.config, new) else 0,
+                         self.settings.max_points)
+        except ValidationError as exc:
+            self.post(validation_error(exc, default_field="config"))
+            return
+        except ConfigError as exc:
+            self.post(error(str(exc), exc.field))
+            return
+        reset = await self.store.run(t.apply_config, clean)
+        self.post({"type": "config", "config": t.config.to_dict(), "reset": reset})
+
+    async def set_probe(self, msg):
+        t = self.training
+        if msg.label is not None and msg.label >= t.config.classes:
+            self.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
+            return
+        t.probe_point = (tuple(msg.x), msg.label)
+        self.post({"type": "probe", **await self.store.run(t.probe, *t.probe_point)})
+
+    async def change_points(self, msg):
+        t = self.training
+        if msg.clear:
+            await self.store.run(t.clear_points)
+        if msg.add:
+            classes = t.config.classes
+            if any(label >= classes for _, _, label in msg.add):
+                self.post(error(f"labels must be between 0 and {classes - 1}", "add"))
+                return
+            if t.n_points + len(msg.add) > self.settings.max_points:
+                self.post(error(f"a session holds at most {self.settings.max_points} points", "add"))
+                return
+            await self.store.run(t.add_points, msg.add)
+
+    # ---- the connection's life ------------------------------------------
+
+    def hello(self):
+        t = self.training
+        return {
+            "type": "hello",
+            "session": self.live.id,
+            "token": self.live.token,
+            "config": t.config.to_dict(),
+            "limits": self.store.limits(),
+            "step": t.step_count,
+            "running": t.running,
+            "status": t.status,
+            "points": t.points_payload(),
+        }
+
+    async def serve(self):
+        previous = self.live.attach(self)
+        if previous is not None:
+            await previous.taken_over()
+        self.training.points_changed = True  # this client has not seen them yet
+        self.post(self.hello())
+        tasks = [asyncio.create_task(c()) for c in (self.receiver, self.runner, self.writer)]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = task.exception()
+                if exc and not isinstance(exc, (WebSocketDisconnect, RuntimeError)):
+                    raise exc
+        finally:
+            self.closed = True
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.live.detach(self)
+
+    async def taken_over(self):
+        """Another connection resumed this session: tell this one and close it."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.ws.send_text(dumps(error("this session was taken over by another connection",
+                                                "session")))
+            await self.ws.close(code=1000, reason="taken over")
+        except Exception:  # the old connection may already be gone
+            pass
+
+
+def _data_changes(old, new):
+    return any(getattr(old, k) != getattr(new, k) for k in DATA_FIELDS)
+
+
+def _train_for(training, max_steps, seconds):
+    """On the training thread: up to max_steps steps within `seconds`."""
+    return training.train(max_steps, deadline=time.perf_counter() + seconds)
+
+
+def _frame_text(training):
+    """On the training thread: the frame, already serialised."""
+    return dumps(training.frame())
+
+
+@router.websocket("/ws/session")
+async def session_socket(websocket: WebSocket, session: str | None = None, token: str | None = None):
+    await websocket.accept()
+    store: SessionStore = websocket.app.state.sessions
+    try:
+        live = store.resume(session, token) if session is not None else store.create()
+    except SessionRefused as refused:
+        await websocket.send_text(dumps(error(str(refused), refused.field)))
+        await websocket.close(code=refused.close_code)
+        return
+    await Connection(websocket, live, store).serve()

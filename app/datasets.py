@@ -1,0 +1,422 @@
+"""Two-dimensional classification datasets for the playground.
+
+Pure NumPy (plus the standard library), so it runs in a notebook with no web
+stack. Every dataset is a deterministic function of its parameters and
+``seed``: all randomness comes from one ``np.random.default_rng(seed)``.
+
+Conventions shared by every generator:
+
+* ``n`` is the total number of points. Class ``k`` gets ``n // classes``
+  points, plus one more for the first ``n % classes`` classes, and points are
+  stored class by class (class 0 first).
+* ``noise`` only scales the random draws. A generator draws the same random
+  numbers whatever ``noise`` is, so moving a noise slider with a fixed seed
+  moves the same points further or closer, and the held-out points stay the
+  same.
+* At noise 0 every point lies in [-1, 1] on both axes; the noise spreads them
+  out, and at the default noise more than 99 % of them stay within
+  [-1.5, 1.5] (the plane the browser draws). Gaussian noise has unbounded
+  tails, so a few points fall outside, more of them at a high noise.
+* The test split is drawn from the same generator after the points: exactly
+  ``round(test_fraction * n)`` points are held out, split across the classes
+  in proportion to their sizes (largest remainder), chosen at random within
+  each class.
+
+Shapes:
+
+* ``spiral``: the CS231n case study, unchanged. Arm ``j`` has radius
+  ``linspace(0, 1, n_j)`` and angle ``linspace(4j, 4(j+1), n_j)`` plus
+  ``noise`` times a standard normal draw (noise is in radians).
+* ``circles``: concentric rings, class ``k`` at radius ``(k+1)/classes`` with a
+  uniform angle; the radius gets gaussian noise of standard deviation ``noise``.
+* ``xor``: points uniform in [-1, 1]^2 but at least 0.1 from both axes; class 0
+  in the quadrants where x1 and x2 have the same sign, class 1 where they
+  differ; then gaussian noise (std ``noise``) on both coordinates.
+* ``gaussians``: one round blob per class, centres evenly spaced on a circle
+  of radius 0.75 (class 0 on the positive x1 axis), standard deviation
+  ``noise``.
+* ``moons``: sklearn's two interleaving half circles (evenly spaced angles;
+  class 0 is the upper one), centred on the origin and scaled by 2/3, so they
+  span x1 in [-1, 1] and x2 in [-0.5, 0.5]; then gaussian noise (std
+  ``noise``).
+* ``linear``: angular sectors. Class ``k`` fills the sector of angle
+  ``2 pi / classes`` centred on direction ``pi/4 + 2 pi k / classes``, at radius
+  0.25 to 1 and at most 80 % of the half-angle from the centre line, so there
+  is an empty wedge along every boundary. Each sector is a convex cone around
+  the origin, so at noise 0 the classes are separated by a linear classifier
+  (``W`` with row ``k`` the unit vector of sector ``k``, ``b = 0``, predict
+  ``argmax(x @ W.T)``); two classes are two half-planes. Noise is gaussian
+  (std ``noise``) on both coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetSpec",
+    "MAX_CLASSES",
+    "MAX_POINTS",
+    "MAX_TEST_FRACTION",
+    "MIN_CLASSES",
+    "add_points",
+    "make_dataset",
+]
+
+MIN_CLASSES = 2
+MAX_CLASSES = 10
+MAX_POINTS = 5000
+MAX_TEST_FRACTION = 0.9
+
+# Shape constants (see the module docstring).
+_XOR_GAP = 0.1
+_GAUSSIAN_RADIUS = 0.75
+_MOONS_SCALE = 2 / 3
+_LINEAR_INNER_RADIUS = 0.25
+_LINEAR_SPREAD = 0.8  # fraction of each sector's half-angle that holds points
+_LINEAR_OFFSET = math.pi / 4
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What the controls need to know about one dataset."""
+
+    name: str
+    description: str
+    min_classes: int
+    max_classes: int
+    default_classes: int
+    default_noise: float
+    max_noise: float
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="spiral",
+            description="Points on spiral arms that wind around the centre, one arm per class.",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.2,
+            max_noise=1.0,
+        ),
+        DatasetSpec(
+            name="circles",
+            description="Rings around the centre, one ring per class, each ring larger than the last.",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="xor",
+            description="Two classes in opposite corners: one where both coordinates have the same sign, "
+            "the other where their signs differ.",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="gaussians",
+            description="Round clouds of points, one per class, placed evenly around a circle.",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.25,
+            max_noise=0.4,
+        ),
+        DatasetSpec(
+            name="moons",
+            description="Two half circles that hook into each other, one per class.",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="linear",
+            description="Pie slices around the centre, one per class, that straight lines can separate.",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.05,
+            max_noise=0.3,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Points, labels and the held-out mask. The arrays are read-only.
+
+    ``eq=False``: two datasets compare by identity (comparing the arrays
+    element-wise is ``np.array_equal``'s job).
+    """
+
+    X: np.ndarray  # (N, 2) float64
+    y: np.ndarray  # (N,) int64, labels in 0..classes-1
+    test: np.ndarray  # (N,) bool, True = held-out point
+    classes: int
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _as_float(value: object) -> float:
+    """``float(value)``, or NaN for an int too large for a float (fails any range check)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
+
+
+def _check_classes(spec: DatasetSpec, classes: object) -> int:
+    if not _is_int(classes):
+        raise ValueError("classes must be an integer")
+    classes = int(classes)
+    if not spec.min_classes <= classes <= spec.max_classes:
+        if spec.min_classes == spec.max_classes:
+            raise ValueError(f"classes must be {spec.min_classes} for {spec.name}")
+        raise ValueError(
+            f"classes must be between {spec.min_classes} and {spec.max_classes} for {spec.name}"
+        )
+    return classes
+
+
+def _check_n(n: object, classes: int) -> int:
+    if not _is_int(n):
+        raise ValueError("n must be an integer")
+    n = int(n)
+    if not 1 <= n <= MAX_POINTS:
+        raise ValueError(f"n must be between 1 and {MAX_POINTS}")
+    if n < classes:
+        raise ValueError("n must be at least the number of classes")
+    return n
+
+
+def _check_noise(spec: DatasetSpec, noise: object) -> float:
+    if not _is_real(noise):
+        raise ValueError("noise must be a number")
+    noise = _as_float(noise)
+    if not 0.0 <= noise <= spec.max_noise:  # also refuses NaN
+        raise ValueError(f"noise must be between 0 and {spec.max_noise} for {spec.name}")
+    return noise
+
+
+def _check_test_fraction(test_fraction: object) -> float:
+    if not _is_real(test_fraction):
+        raise ValueError("test_fraction must be a number")
+    test_fraction = _as_float(test_fraction)
+    if not 0.0 <= test_fraction <= MAX_TEST_FRACTION:  # also refuses NaN
+        raise ValueError(f"test_fraction must be between 0 and {MAX_TEST_FRACTION}")
+    return test_fraction
+
+
+def _check_seed(seed: object) -> int:
+    if not _is_int(seed) or int(seed) < 0:
+        raise ValueError("seed must be a non-negative integer")
+    return int(seed)
+
+
+# ---------------------------------------------------------------- generators
+#
+# Each takes the generator, the per-class counts and the noise, and returns one
+# (n_k, 2) array per class. The draws never depend on the value of noise.
+
+
+def _spiral(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    parts = []
+    for j, n_j in enumerate(counts):
+        r = np.linspace(0.0, 1, n_j)
+        t = np.linspace(j * 4, (j + 1) * 4, n_j) + rng.standard_normal(n_j) * noise
+        parts.append(np.c_[r * np.sin(t), r * np.cos(t)])
+    return parts
+
+
+def _circles(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    k_total = len(counts)
+    parts = []
+    for k, n_k in enumerate(counts):
+        angle = rng.uniform(0.0, 2 * np.pi, n_k)
+        radius = (k + 1) / k_total + noise * rng.standard_normal(n_k)
+        parts.append(np.c_[radius * np.cos(angle), radius * np.sin(angle)])
+    return parts
+
+
+def _xor(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    parts = []
+    for k, n_k in enumerate(counts):
+        magnitude = rng.uniform(_XOR_GAP, 1.0, (n_k, 2))
+        sign1 = rng.integers(0, 2, n_k) * 2 - 1
+        sign2 = sign1 if k == 0 else -sign1  # class 0: same signs, class 1: opposite
+        clean = magnitude * np.c_[sign1, sign2]
+        parts.append(clean + noise * rng.standard_normal((n_k, 2)))
+    return parts
+
+
+def _gaussians(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    k_total = len(counts)
+    parts = []
+    for k, n_k in enumerate(counts):
+        angle = 2 * np.pi * k / k_total
+        centre = _GAUSSIAN_RADIUS * np.array([np.cos(angle), np.sin(angle)])
+        parts.append(centre + noise * rng.standard_normal((n_k, 2)))
+    return parts
+
+
+def _moons(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    n_outer, n_inner = counts
+    t_outer = np.linspace(0.0, np.pi, n_outer)
+    t_inner = np.linspace(0.0, np.pi, n_inner)
+    outer = np.c_[np.cos(t_outer), np.sin(t_outer)]
+    inner = np.c_[1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]
+    centre = np.array([0.5, 0.25])  # the middle of [-1, 2] x [-0.5, 1]
+    parts = []
+    for clean in (outer, inner):
+        shape = _MOONS_SCALE * (clean - centre)
+        parts.append(shape + noise * rng.standard_normal(clean.shape))
+    return parts
+
+
+def _linear(rng: np.random.Generator, counts: list[int], noise: float) -> list[np.ndarray]:
+    k_total = len(counts)
+    half = np.pi / k_total
+    parts = []
+    for k, n_k in enumerate(counts):
+        centre = _LINEAR_OFFSET + 2 * np.pi * k / k_total
+        angle = centre + rng.uniform(-_LINEAR_SPREAD * half, _LINEAR_SPREAD * half, n_k)
+        # Uniform over the annulus' area: radius**2 uniform.
+        radius = np.sqrt(rng.uniform(_LINEAR_INNER_RADIUS**2, 1.0, n_k))
+        clean = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+        parts.append(clean + noise * rng.standard_normal((n_k, 2)))
+    return parts
+
+
+_GENERATORS = {
+    "spiral": _spiral,
+    "circles": _circles,
+    "xor": _xor,
+    "gaussians": _gaussians,
+    "moons": _moons,
+    "linear": _linear,
+}
+
+
+# ---------------------------------------------------------------- public API
+
+
+def _class_counts(n: int, classes: int) -> list[int]:
+    base, extra = divmod(n, classes)
+    return [base + (1 if k < extra else 0) for k in range(classes)]
+
+
+def _test_mask(rng: np.random.Generator, counts: list[int], n_test: int) -> np.ndarray:
+    """Hold out ``n_test`` points, stratified by class (largest remainder)."""
+    n = sum(counts)
+    quotas = [n_test * c // n for c in counts]
+    remainders = [n_test * c % n for c in counts]
+    # Classes with the largest remainders get one more; ties go to the lower class.
+    order = sorted(range(len(counts)), key=lambda k: -remainders[k])
+    for k in order[: n_test - sum(quotas)]:
+        quotas[k] += 1
+    mask = np.zeros(n, dtype=bool)
+    start = 0
+    for c, q in zip(counts, quotas):
+        chosen = rng.permutation(c)[:q]
+        mask[start + chosen] = True
+        start += c
+    return mask
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+def make_dataset(
+    name: str,
+    n: int = 300,
+    classes: int | None = None,
+    noise: float | None = None,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+) -> Dataset:
+    """Generate ``n`` points of dataset ``name``.
+
+    ``classes`` and ``noise`` default to the dataset's own defaults. Raises
+    ``KeyError(name)`` for an unknown dataset and ``ValueError`` naming the
+    parameter for a value out of range.
+    """
+    if name not in DATASETS:
+        raise KeyError(name)
+    spec = DATASETS[name]
+    classes = _check_classes(spec, spec.default_classes if classes is None else classes)
+    n = _check_n(n, classes)
+    noise = _check_noise(spec, spec.default_noise if noise is None else noise)
+    test_fraction = _check_test_fraction(test_fraction)
+    seed = _check_seed(seed)
+
+    rng = np.random.default_rng(seed)
+    counts = _class_counts(n, classes)
+    parts = _GENERATORS[name](rng, counts, noise)
+    X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
+    y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    test = _test_mask(rng, counts, round(test_fraction * n))
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
+
+
+def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
+    """Return a new dataset: ``ds`` plus user points ``(x1, x2, label)``.
+
+    Added points are training points (``test`` False). ``label`` must be an
+    integer in ``0..ds.classes-1`` and the coordinates finite numbers; nothing
+    is added unless every point is valid. The result may hold at most
+    ``max_points`` points.
+    """
+    rows: list[tuple[float, float]] = []
+    labels: list[int] = []
+    for point in points:
+        try:
+            x1, x2, label = point
+        except (TypeError, ValueError):
+            raise ValueError("points must be (x1, x2, label) triples") from None
+        if not (_is_real(x1) and _is_real(x2)):
+            raise ValueError("point coordinates x1 and x2 must be finite numbers")
+        x1, x2 = _as_float(x1), _as_float(x2)
+        if not (math.isfinite(x1) and math.isfinite(x2)):
+            raise ValueError("point coordinates x1 and x2 must be finite numbers")
+        if not _is_int(label):
+            raise ValueError("label must be an integer")
+        if not 0 <= int(label) < ds.classes:
+            raise ValueError(f"label must be between 0 and {ds.classes - 1}")
+        rows.append((x1, x2))
+        labels.append(int(label))
+        if len(ds.y) + len(rows) > max_points:
+            raise ValueError(f"points: a dataset holds at most {max_points} points")
+    if not rows:
+        return ds
+    X = np.concatenate([ds.X, np.array(rows, dtype=np.float64).reshape(-1, 2)], axis=0)
+    y = np.concatenate([ds.y, np.array(labels, dtype=np.int64)])
+    test = np.concatenate([ds.test, np.zeros(len(rows), dtype=bool)])
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes)

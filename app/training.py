@@ -1,0 +1,403 @@
+"""TrainingSession: one live run — data, network, optimizer, history, status.
+
+No web imports: the stream router drives it, a notebook can too. Every method
+is synchronous and is called from one thread at a time.
+"""
+from __future__ import annotations
+
+import base64
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
+
+from .datasets import DATASETS, add_points, make_dataset
+from .nn import BatchSampler, Network, log_softmax, make_optimizer, softmax, svm_margins
+from .nn.layers import activation_forward
+from .nn.losses import loss_terms
+
+# Fields that apply to the running network; every other field rebuilds it.
+LIVE_FIELDS = frozenset({
+    "learning_rate", "reg", "loss", "margin", "batch_size", "optimizer",
+    "speed", "fps", "grid_resolution",
+})
+# Fields that define the points; changing one also drops user-added points.
+DATA_FIELDS = frozenset({"dataset", "n_points", "classes", "noise", "seed", "test_fraction"})
+
+HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
+HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
+
+
+@dataclass
+class TrainingConfig:
+    """Every setting of a session; the defaults are the CS231n spiral case study."""
+    dataset: str = "spiral"
+    n_points: int = 300
+    classes: int = 3
+    noise: float | None = None          # None: the dataset's default
+    test_fraction: float = 0.2
+    seed: int = 0
+    hidden_sizes: list = field(default_factory=lambda: [100])
+    activation: str = "relu"
+    init: str = "small"
+    loss: str = "softmax"
+    margin: float = 1.0
+    reg: float = 5e-4
+    learning_rate: float = 1.0
+    batch_size: int = 0
+    optimizer: str = "sgd"
+    speed: float = 0.0
+    fps: float = 30.0
+    grid_resolution: int = 100
+
+    def __post_init__(self):
+        if self.noise is None:
+            self.noise = DATASETS[self.dataset].default_noise
+
+    def to_dict(self):
+        return asdict(self)
+
+
+CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
+
+
+def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
+    """The config after a partial update.
+
+    Switching the dataset without naming ``noise`` or ``classes`` takes the new
+    dataset's default noise and keeps the class count if the dataset allows it
+    (xor and moons have exactly 2), as a user switching datasets would expect.
+    """
+    patch = dict(patch)
+    if "dataset" in patch and patch["dataset"] != config.dataset:
+        spec = DATASETS[patch["dataset"]]
+        patch.setdefault("noise", spec.default_noise)
+        if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
+            patch["classes"] = spec.default_classes
+    return replace(config, **patch)
+
+
+def finite(x):
+    """A float for JSON, or None where the value is NaN or infinite."""
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+class History:
+    """Loss and accuracy per recorded step, thinned to stay under HISTORY_LIMIT.
+
+    Every ``stride``-th step is recorded; when the kept points pass the limit
+    every other one is dropped and the stride doubles, so the curve stays dense
+    at the start and bounded in memory however long the run.
+    """
+
+    def __init__(self):
+        self.points = {k: [] for k in HISTORY_KEYS}
+        self.stride = 1
+        self.unsent = {k: [] for k in HISTORY_KEYS}
+
+    def due(self, step):
+        return step % self.stride == 0
+
+    def record(self, **values):
+        for k in HISTORY_KEYS:
+            v = values[k] if k == "step" else finite(values[k]) if values[k] is not None else None
+            self.points[k].append(v)
+            self.unsent[k].append(v)
+        if len(self.points["step"]) > HISTORY_LIMIT:
+            for k in HISTORY_KEYS:
+                self.points[k] = self.points[k][::2]
+            self.stride *= 2
+
+    def take_unsent(self):
+        out, self.unsent = self.unsent, {k: [] for k in HISTORY_KEYS}
+        return out
+
+    def __len__(self):
+        return len(self.points["step"])
+
+
+def accuracy(scores, y):
+    return float((scores.argmax(axis=1) == y).mean()) if len(y) else None
+
+
+def data_extent(X, pad=0.15, min_half=1.0):
+    """A square box [xmin, xmax, ymin, ymax] around the points with a margin.
+
+    Square so that the plane is not stretched; at least ±min_half around the
+    centre so that a few points do not fill the view.
+    """
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    centre = (lo + hi) / 2
+    half = max(float((hi - lo).max()) / 2 * (1 + pad), min_half)
+    half = math.ceil(half * 10) / 10  # round numbers on the axes
+    cx, cy = (round(float(c), 1) for c in centre)
+    return [cx - half, cx + half, cy - half, cy + half]
+
+
+class BoundaryGrid:
+    """Class probabilities on an R×R grid, computed fast in float32.
+
+    The grid's structure saves the first layer's matmul: with x_j along the
+    columns and y_i along the rows, z[i, j] = x_j·W[0] + y_i·W[1] + b is a
+    broadcast sum of two R×H tables. Buffers are reused between frames.
+    """
+
+    def __init__(self):
+        self.key = None
+
+    def _prepare(self, extent, resolution, hidden):
+        key = (tuple(extent), resolution, hidden)
+        if key != self.key:
+            xmin, xmax, ymin, ymax = extent
+            self.xs = np.linspace(xmin, xmax, resolution, dtype=np.float32)
+            self.ys = np.linspace(ymin, ymax, resolution, dtype=np.float32)
+            self.z = np.empty((resolution, resolution, hidden), dtype=np.float32)
+            self.key = key
+
+    def probabilities(self, net: Network, extent, resolution):
+        """(R, R, C) float32: row i is y_i, column j is x_j."""
+        w0, b0 = (a.astype(np.float32) for a in net.layers[0])
+        width = w0.shape[1]
+        self._prepare(extent, resolution, width)
+        along_x = self.xs[:, None] * w0[0]
+        along_y = self.ys[:, None] * w0[1] + b0
+        z = np.add(along_y[:, None, :], along_x[None, :, :], out=self.z)
+        h = z.reshape(resolution * resolution, width)
+        for w, b in net.layers[1:]:
+            h, _ = activation_forward(net.activation, h)
+            h = h @ w.astype(np.float32) + b.astype(np.float32)
+        return softmax(h).reshape(resolution, resolution, -1)
+
+    def encode(self, net, extent, resolution):
+        probs = self.probabilities(net, extent, resolution)
+        u8 = np.rint(probs * 255).astype(np.uint8)
+        return {
+            "resolution": resolution,
+            "extent": [float(v) for v in extent],
+            "classes": int(probs.shape[-1]),
+            "encoding": "u8-probs",
+            "data": base64.b64encode(u8.tobytes()).decode("ascii"),
+        }
+
+
+class TrainingSession:
+    """A network learning one dataset, one step at a time."""
+
+    def __init__(self, config: TrainingConfig | None = None):
+        self.config = config or TrainingConfig()
+        self.user_points: list = []
+        self.running = False
+        self.probe_point = None  # (x, label or None)
+        self.boundary = BoundaryGrid()
+        self.last_boundary = None   # shown again while diverged
+        self.points_changed = True  # the next frame carries the points
+        self._build_data()
+        self.reinitialize()
+
+    # ---- building -------------------------------------------------------
+
+    def _build_data(self):
+        c = self.config
+        base = make_dataset(c.dataset, n=c.n_points, classes=c.classes, noise=c.noise,
+                            seed=c.seed, test_fraction=c.test_fraction)
+        ds = add_points(base, self.user_points) if self.user_points else base
+        self.dataset = ds
+        self.X_train, self.y_train = ds.X[~ds.test], ds.y[~ds.test]
+        self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
+        self.extent = data_extent(base.X)
+        self.points_changed = True
+
+    def reinitialize(self):
+        """A fresh network from the seed; step, epoch, history and status cleared."""
+        c = self.config
+        sizes = [2, *c.hidden_sizes, c.classes]
+        self.net = Network.create(sizes, c.activation, c.init, c.seed)
+        self.optimizer = make_optimizer(c.optimizer)
+        self.sampler = BatchSampler(len(self.y_train), c.batch_size, np.random.default_rng([c.seed, 1]))
+        self.step_count = 0
+        self.epoch = 0
+        self.status = "ok"
+        self.history = History()
+        self.last = None  # the newest step's losses
+
+    def apply_config(self, patch: dict) -> bool:
+        """Apply a validated partial config; True when it re-initialized."""
+        new = merge_config(self.config, patch)
+        changed = {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(self.config, k)}
+        self.config = new
+        if changed & DATA_FIELDS:
+            self.user_points = []
+            self._build_data()
+        if changed - LIVE_FIELDS:
+            self.reinitialize()
+            return True
+        if "optimizer" in changed:
+            self.optimizer = make_optimizer(new.optimizer)
+        if "batch_size" in changed:
+            self.sampler.batch_size = new.batch_size
+        return False
+
+    def reset(self):
+        self.reinitialize()
+
+    def add_points(self, points):
+        """Add user points (x1, x2, label) as training points; the network keeps training."""
+        self.user_points.extend((float(a), float(b), int(k)) for a, b, k in points)
+        self._rebuild_training_data()
+
+    def clear_points(self):
+        self.user_points = []
+        self._rebuild_training_data()
+
+    def _rebuild_training_data(self):
+        self._build_data()
+        self.sampler = BatchSampler(len(self.y_train), self.config.batch_size,
+                                    np.random.default_rng([self.config.seed, 1, len(self.y_train)]))
+
+    @property
+    def n_points(self):
+        return len(self.dataset.y)
+
+    # ---- training -------------------------------------------------------
+
+    def train(self, max_steps, deadline=None):
+        """Run up to ``max_steps`` steps, stopping early at ``deadline``
+        (time.perf_counter()) or on divergence. Returns the steps run."""
+        done = 0
+        with np.errstate(all="ignore"):  # divergence is detected, not warned about
+            while done < max_steps and self.status == "ok":
+                self._one_step()
+                done += 1
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+        return done
+
+    def _one_step(self):
+        c = self.config
+        idx, epoch_end = self.sampler.next()
+        X, y = (self.X_train, self.y_train) if idx is None else (self.X_train[idx], self.y_train[idx])
+        res = self.net.loss(X, y, c.loss, c.reg, c.margin)
+        if not math.isfinite(res.total):
+            self._diverge(res)
+            return
+        self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
+        self.step_count += 1
+        self.epoch += epoch_end
+        self.last = res
+        if self.history.due(self.step_count):
+            self._record(res, full_batch=idx is None)
+        if not self.net.is_finite():
+            self._diverge(res)
+
+    def _diverge(self, res):
+        self.status = "diverged"
+        self.running = False
+        self.last = res
+        self.history.record(step=self.step_count, data_loss=res.data_loss, reg_loss=res.reg_loss,
+                            total=res.total, train_accuracy=None, test_accuracy=None)
+
+    def _record(self, res, full_batch):
+        """A history point for this step; full batch reuses the step's own forward pass."""
+        if full_batch:
+            data, reg = res.data_loss, res.reg_loss
+            train_acc = accuracy(res.scores, self.y_train)
+            test_acc = accuracy(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None
+        else:
+            data, reg, train_acc, test_acc = self.evaluate()
+        self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
+                            train_accuracy=train_acc, test_accuracy=test_acc)
+
+    def evaluate(self):
+        """(data loss on the training points, λR(W), train accuracy, test accuracy) now."""
+        c = self.config
+        with np.errstate(all="ignore"):
+            scores = self.net.scores(self.dataset.X)
+            test = self.dataset.test
+            train_scores, test_scores = scores[~test], scores[test]
+            data = float(loss_terms(c.loss, train_scores, self.y_train, c.margin)[0].mean()) \
+                if len(self.y_train) else 0.0
+            reg = c.reg * sum(float(np.vdot(w, w)) for w in self.net.weights)
+        return data, reg, accuracy(train_scores, self.y_train), accuracy(test_scores, self.y_test)
+
+    # ---- what the client sees ----------------------------------------------
+
+    def probe(self, x, label=None):
+        """Scores, probabilities, hidden values and prediction at one point (float64)."""
+        c = self.config
+        X = np.asarray([x], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            scores, cache = self.net.forward(X)
+            out = {
+                "x": [float(v) for v in x],
+                "scores": [finite(v) for v in scores[0]],
+                "probs": [finite(v) for v in softmax(scores)[0]],
+                "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
+                "prediction": int(scores[0].argmax()),
+            }
+            if label is not None:
+                y = np.asarray([label])
+                out["label"] = int(label)
+                out["loss"] = finite(loss_terms(c.loss, scores, y, c.margin)[0][0])
+                if c.loss == "svm":
+                    out["margins"] = [finite(v) for v in svm_margins(scores, y, c.margin)[0]]
+                else:
+                    out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
+        return out
+
+    def summary(self):
+        """The fields every frame carries, without history and boundary."""
+        data, reg, train_acc, test_acc = self.evaluate()
+        return {
+            "step": self.step_count,
+            "epoch": self.epoch,
+            "running": self.running,
+            "status": self.status,
+            "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
+            "train_accuracy": finite(train_acc) if train_acc is not None else None,
+            "test_accuracy": finite(test_acc) if test_acc is not None else None,
+        }
+
+    def frame(self):
+        """One `frame` message (a dict of JSON-safe values)."""
+        out = {"type": "frame", **self.summary(), "history": self.history.take_unsent()}
+        if self.status == "ok" or self.last_boundary is None:
+            with np.errstate(all="ignore"):
+                self.last_boundary = self.boundary.encode(self.net, self.extent, self.config.grid_resolution)
+        out["boundary"] = self.last_boundary
+        if self.points_changed:
+            out["points"] = self.points_payload()
+            self.points_changed = False
+        if self.probe_point is not None:
+            out["probe"] = self.probe(*self.probe_point)
+        return out
+
+    def points_payload(self):
+        """The session's points: X, y, test flags (the dataset plus user points)."""
+        ds = self.dataset
+        return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
+
+
+class ConfigError(ValueError):
+    """A config that is valid field by field but not as a whole; names the field."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
+    """Cross-field checks the per-field ranges cannot express."""
+    spec = DATASETS[config.dataset]
+    if not spec.min_classes <= config.classes <= spec.max_classes:
+        raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
+                                     f"{spec.max_classes} classes")
+    if config.noise > spec.max_noise:
+        raise ConfigError("noise", f"noise for {config.dataset} must be at most {spec.max_noise}")
+    if config.n_points < config.classes:
+        raise ConfigError("n_points", "n_points must be at least the number of classes")
+    if config.n_points - round(config.test_fraction * config.n_points) < 1:
+        raise ConfigError("test_fraction", "test_fraction leaves no training points")
+    if config.n_points + extra_points > max_points:
+        raise ConfigError("n_points", f"a session holds at most {max_points} points")
