@@ -139,6 +139,9 @@ def data_extent(X, pad=0.15, min_half=1.0):
 class BoundaryGrid:
     """Class probabilities on an R×R grid, computed fast in float32.
 
+    Row i of the grid is y_i = ymin + i·(ymax − ymin)/(R − 1), column j is
+    x_j = xmin + j·(xmax − xmin)/(R − 1).
+
     The grid's structure saves the first layer's matmul: with x_j along the
     columns and y_i along the rows, z[i, j] = x_j·W[0] + y_i·W[1] + b is a
     broadcast sum of two R×H tables. Buffers are reused between frames.
@@ -157,28 +160,39 @@ class BoundaryGrid:
             self.key = key
 
     def probabilities(self, net: Network, extent, resolution):
-        """(R, R, C) float32: row i is y_i, column j is x_j."""
+        """(C, R·R) float32, class-major: entry [k, i·R + j] is p_k at (x_j, y_i).
+
+        Class-major because softmax over a short last axis is slow in NumPy;
+        over the first axis it is a few whole-row operations.
+        """
         w0, b0 = (a.astype(np.float32) for a in net.layers[0])
         width = w0.shape[1]
         self._prepare(extent, resolution, width)
         along_x = self.xs[:, None] * w0[0]
         along_y = self.ys[:, None] * w0[1] + b0
-        z = np.add(along_y[:, None, :], along_x[None, :, :], out=self.z)
-        h = z.reshape(resolution * resolution, width)
+        h = np.add(along_y[:, None, :], along_x[None, :, :], out=self.z)
+        h = h.reshape(resolution * resolution, width)
         for w, b in net.layers[1:]:
-            h, _ = activation_forward(net.activation, h)
+            if net.activation == "relu":
+                np.maximum(h, 0, out=h)  # in place: h is this grid's own buffer
+            else:
+                h, _ = activation_forward(net.activation, h)
             h = h @ w.astype(np.float32) + b.astype(np.float32)
-        return softmax(h).reshape(resolution, resolution, -1)
+        scores = np.ascontiguousarray(h.T)
+        scores -= scores.max(axis=0)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=0)
+        return scores
 
     def encode(self, net, extent, resolution):
         probs = self.probabilities(net, extent, resolution)
-        u8 = np.rint(probs * 255).astype(np.uint8)
+        u8 = np.rint(probs.T * 255).astype(np.uint8)  # (R·R, C)
         return {
             "resolution": resolution,
             "extent": [float(v) for v in extent],
-            "classes": int(probs.shape[-1]),
+            "classes": int(probs.shape[0]),
             "encoding": "u8-probs",
-            "data": base64.b64encode(u8.tobytes()).decode("ascii"),
+            "data": base64.b64encode(u8.tobytes(order="C")).decode("ascii"),
         }
 
 
