@@ -2,6 +2,295 @@
 from __future__ import annotations
 
 # ---- REST API v1 ----
+# Bodies of /api/v1 (docs/api.md). A request is checked in two passes:
+# pydantic checks every value's type and each array's shape here, so an error's
+# `loc` names the field down to the element ("X", 0, 1); app/api/rest.py then
+# checks the limits that come from Settings (widths, layer count, sizes).
+# Arrays are validated by pydantic-core (Rust) as lists of strict finite floats
+# and converted to float64 NumPy arrays once, in `model_post_init`.
+
+from typing import Annotated, Literal, Optional  # noqa: E402
+
+import numpy as _np  # noqa: E402
+from pydantic import BaseModel, Field  # noqa: E402
+from pydantic import PrivateAttr as _PrivateAttr  # noqa: E402
+from pydantic import ValidationInfo as _ValidationInfo  # noqa: E402
+from pydantic import WithJsonSchema as _WithJsonSchema  # noqa: E402
+from pydantic import field_validator as _field_validator  # noqa: E402
+from pydantic_core import PydanticCustomError as _FieldError  # noqa: E402
+
+RestActivation = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
+RestLoss = Literal["softmax", "svm"]
+RestInit = Literal["small", "xavier", "he"]
+
+# A JSON number that fits a float64: ints are taken, booleans, strings, null,
+# NaN, ±Infinity and overflowing literals (1e400, parsed as inf) are refused.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Matrix = list[list[Number]]
+# Labels are validated as numbers, then must be whole: 2 and 2.0 are class 2, 2.5 is refused.
+Labels = Annotated[
+    list[Number],
+    _WithJsonSchema({"type": "array", "items": {"type": "integer", "minimum": 0},
+                     "description": "class labels 0..C-1, one per row of X"}),
+]
+
+
+def _check_matrix(rows: list, name: str) -> list:
+    """At least one row and one column, and every row as long as the first."""
+    if not rows:
+        raise _FieldError("empty", f"{name} is empty: it needs at least one row")
+    width = len(rows[0])
+    if width == 0:
+        raise _FieldError("empty", f"{name} rows are empty: they need at least one column")
+    if len(set(map(len, rows))) != 1:
+        raise _FieldError("ragged", f"{name} rows have different lengths (ragged)")
+    return rows
+
+
+class LayerParams(BaseModel):
+    """One affine layer, out = h @ W + b."""
+
+    W: Matrix = Field(description="weights, shape (in, out): one row per input, one column per output")
+    b: list[Number] = Field(description="biases, shape (out,)")
+
+    _W: _np.ndarray = _PrivateAttr()
+    _b: _np.ndarray = _PrivateAttr()
+
+    @_field_validator("W")
+    @classmethod
+    def _w_shape(cls, W: list) -> list:
+        return _check_matrix(W, "W")
+
+    @_field_validator("b")
+    @classmethod
+    def _b_shape(cls, b: list, info: _ValidationInfo) -> list:
+        W = info.data.get("W")
+        if W is not None and len(b) != len(W[0]):
+            raise _FieldError("shape_mismatch", f"b has {len(b)} values but W has {len(W[0])} columns")
+        return b
+
+    def model_post_init(self, context) -> None:
+        self._W = _np.asarray(self.W, dtype=_np.float64)
+        self._b = _np.asarray(self.b, dtype=_np.float64)
+
+    @property
+    def inputs(self) -> int:
+        return len(self.W)
+
+    @property
+    def outputs(self) -> int:
+        return len(self.W[0])
+
+    @property
+    def arrays(self) -> tuple:
+        """(W, b) as float64 arrays."""
+        return self._W, self._b
+
+
+class ModelParams(BaseModel):
+    """A fully connected network: affine layers with `activation` between them."""
+
+    activation: RestActivation = Field("relu", description="applied after every layer but the last")
+    layers: list[LayerParams] = Field(
+        min_length=1, description="one or more affine layers (0 to 5 hidden), input to output")
+
+    @_field_validator("layers")
+    @classmethod
+    def _chained(cls, layers: list) -> list:
+        for i in range(1, len(layers)):
+            rows, prev = layers[i].inputs, layers[i - 1].outputs
+            if rows != prev:
+                raise _FieldError(
+                    "shape_mismatch", f"layers[{i}].W has {rows} rows but layer {i - 1} outputs {prev} values")
+        return layers
+
+    @property
+    def sizes(self) -> list[int]:
+        """[D, H_1, ..., C]."""
+        return [self.layers[0].inputs] + [layer.outputs for layer in self.layers]
+
+    @property
+    def count(self) -> int:
+        """How many numbers the model holds (weights and biases)."""
+        return sum(layer.inputs * layer.outputs + layer.outputs for layer in self.layers)
+
+    def layer_arrays(self) -> list[tuple]:
+        """[(W, b), ...] as float64 arrays."""
+        return [layer.arrays for layer in self.layers]
+
+
+class ForwardRequest(BaseModel):
+    """A model and a batch of inputs, with optional labels for the loss."""
+
+    model: ModelParams
+    X: Matrix = Field(description="inputs, shape (N, D): one row per example")
+    y: Optional[Labels] = None
+    loss: RestLoss = "softmax"
+    reg: float = Field(0.0, ge=0, le=100, strict=True, allow_inf_nan=False,
+                       description="λ in λ Σ W² (weights only)")
+    margin: float = Field(1.0, ge=0, le=100, strict=True, allow_inf_nan=False,
+                          description="Δ of the svm loss")
+
+    _X: _np.ndarray = _PrivateAttr()
+    _y: Optional[_np.ndarray] = _PrivateAttr(None)
+
+    @_field_validator("X")
+    @classmethod
+    def _x_shape(cls, X: list, info: _ValidationInfo) -> list:
+        _check_matrix(X, "X")
+        model = info.data.get("model")
+        if model is not None and len(X[0]) != model.layers[0].inputs:
+            raise _FieldError(
+                "shape_mismatch",
+                f"X has {len(X[0])} columns but layers[0].W has {model.layers[0].inputs} rows")
+        return X
+
+    @_field_validator("y")
+    @classmethod
+    def _y_labels(cls, y: Optional[list], info: _ValidationInfo) -> Optional[list]:
+        if y is None:
+            return y
+        X = info.data.get("X")
+        if X is not None and len(y) != len(X):
+            raise _FieldError("shape_mismatch", f"y has {len(y)} labels but X has {len(X)} rows")
+        labels = _np.asarray(y, dtype=_np.float64)
+        bad = _np.flatnonzero(labels != _np.floor(labels))
+        if bad.size:
+            raise _FieldError("int_type", f"y[{bad[0]}] must be an integer (a class index)")
+        bad = _np.flatnonzero(labels < 0)
+        if bad.size:
+            raise _FieldError("out_of_range", f"y[{bad[0]}] is negative: labels are class indices from 0")
+        model = info.data.get("model")
+        if model is not None:
+            classes = model.layers[-1].outputs
+            bad = _np.flatnonzero(labels >= classes)
+            if bad.size:
+                raise _FieldError(
+                    "out_of_range",
+                    f"y[{bad[0]}] is out of range: labels must be between 0 and {classes - 1}, "
+                    "one per output of the last layer")
+        return y
+
+    def model_post_init(self, context) -> None:
+        self._X = _np.asarray(self.X, dtype=_np.float64)
+        if self.y is not None:
+            self._y = _np.asarray(self.y, dtype=_np.float64).astype(_np.int64)
+
+    @property
+    def X_array(self) -> _np.ndarray:
+        return self._X
+
+    @property
+    def y_array(self) -> Optional[_np.ndarray]:
+        return self._y
+
+    @property
+    def count(self) -> int:
+        """Numbers in X, y and the model together (the request-size limit counts these)."""
+        return len(self.X) * len(self.X[0]) + (len(self.y) if self.y is not None else 0) + self.model.count
+
+
+class BackwardRequest(ForwardRequest):
+    """As for /forward, with the labels required."""
+
+    y: Labels
+
+
+class StepRequest(BackwardRequest):
+    """As for /backward, plus the learning rate of one plain SGD step."""
+
+    learning_rate: float = Field(gt=0, le=100, strict=True, allow_inf_nan=False,
+                                 description="θ ← θ − learning_rate · ∂total/∂θ")
+
+
+class LayerValues(BaseModel):
+    """A layer's W (in, out) and b (out,), or their gradients."""
+
+    W: list[list[float]]
+    b: list[float]
+
+
+class ModelValues(BaseModel):
+    activation: RestActivation
+    layers: list[LayerValues]
+
+
+class LossBreakdown(BaseModel):
+    """data: mean of the per-example losses; reg: λ Σ W²; total: data + reg."""
+
+    data: float
+    reg: float
+    total: float
+
+
+class Gradients(BaseModel):
+    """∂total/∂(every W and b), including 2λW, and ∂total/∂X (N, D)."""
+
+    layers: list[LayerValues]
+    X: list[list[float]]
+
+
+class ForwardResponse(BaseModel):
+    scores: list[list[float]] = Field(description="(N, C): the last layer's output")
+    probs: list[list[float]] = Field(description="(N, C): softmax(scores), whatever the loss")
+    hidden: list[list[list[float]]] = Field(description="each hidden layer's output (N, H) after the activation")
+    predictions: list[int] = Field(description="argmax of each row of scores")
+    loss: Optional[LossBreakdown] = Field(None, description="only with y")
+    per_example_loss: Optional[list[float]] = Field(
+        None, description="only with y: the N data-loss terms, without reg; their mean is loss.data")
+    accuracy: Optional[float] = Field(None, description="only with y: the fraction of predictions equal to y")
+
+
+class BackwardResponse(ForwardResponse):
+    loss: LossBreakdown
+    per_example_loss: list[float]
+    accuracy: float
+    grads: Gradients
+
+
+class StepResponse(BaseModel):
+    model: ModelValues = Field(description="the model after one SGD step")
+    loss: LossBreakdown = Field(description="the loss of the model as sent, before the step")
+    grads: Gradients = Field(description="the gradients the step used")
+
+
+class CreateModelRequest(BaseModel):
+    sizes: list[Annotated[int, Field(strict=True)]] = Field(
+        min_length=2, description="[D, H_1, ..., C]: input width, hidden widths, classes", examples=[[2, 100, 3]])
+    activation: RestActivation = "relu"
+    init: RestInit = Field("small", description="small: 0.01·N(0,1); xavier: N(0, 1/fan_in); he: N(0, 2/fan_in)")
+    seed: int = Field(0, ge=0, le=2**64 - 1, strict=True)
+
+
+class CreateModelResponse(BaseModel):
+    model: ModelValues
+
+
+class ParameterRange(BaseModel):
+    """A query parameter's default and its range (null: no default / no bound)."""
+
+    default: int | float | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+
+
+class DatasetInfo(BaseModel):
+    name: str
+    description: str
+    parameters: dict[str, ParameterRange] = Field(
+        description="the query parameters of GET /api/v1/datasets/{name}: default and range")
+
+
+class DatasetList(BaseModel):
+    datasets: list[DatasetInfo]
+
+
+class DatasetPoints(BaseModel):
+    X: list[list[float]] = Field(description="(N, 2) points")
+    y: list[int] = Field(description="(N,) labels")
+    test: list[bool] = Field(description="(N,) True for a held-out point")
+    classes: int
+
 
 # ---- WebSocket session messages ----
 # Models for the /ws/session protocol (docs/protocol.md shows a real example of
