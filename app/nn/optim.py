@@ -49,7 +49,7 @@ class Adam:
         # θ −= lr·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ) (Algorithm 1 of the
         # paper). Folding the corrections into the step size instead would turn ε
         # into ε/√(1−β2ᵗ) (≈ 3e-7 at t = 1), which visibly slows tiny gradients.
-        c1, c2 = 1 - b1 ** self.t, np.sqrt(1 - b2 ** self.t)
+        c1, c2 = 1 - b1 ** self.t, float(np.sqrt(1 - b2 ** self.t))
         for p, g, m, v in zip(params, grads, self.m, self.v):
             m *= b1
             m += (1 - b1) * g
