@@ -346,25 +346,27 @@ _ERRORS = {
 }
 
 
+def _checked_forward(req, settings, with_grads):
+    """The request's limits checked, then the forward (and backward) values;
+    a result that is not finite answers 422 naming the model."""
+    _check_request(req, settings)
+    try:
+        return _forward_values(req, with_grads=with_grads)
+    except _NotFinite:
+        raise ApiError(422, ["body", "model"], _NOT_FINITE_MODEL, "not_finite") from None
+
+
 @router.post("/forward", response_model=ForwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="Scores, probabilities and hidden activations (and the loss, with y)")
 def forward(req: ForwardRequest, settings: Settings = Depends(_settings)):
-    _check_request(req, settings)
-    try:
-        out, _, _ = _forward_values(req, with_grads=False)
-    except _NotFinite:
-        raise ApiError(422, ["body", "model"], _NOT_FINITE_MODEL, "not_finite") from None
+    out, _, _ = _checked_forward(req, settings, with_grads=False)
     return out
 
 
 @router.post("/backward", response_model=BackwardResponse, responses=_ERRORS,
              summary="The forward fields plus the gradients of the total loss")
 def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
-    _check_request(req, settings)
-    try:
-        out, _, result = _forward_values(req, with_grads=True)
-    except _NotFinite:
-        raise ApiError(422, ["body", "model"], _NOT_FINITE_MODEL, "not_finite") from None
+    out, _, result = _checked_forward(req, settings, with_grads=True)
     out["grads"] = _grads_out(result)
     return out
 
@@ -372,11 +374,7 @@ def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
 @router.post("/step", response_model=StepResponse, responses=_ERRORS,
              summary="One plain SGD step: θ ← θ − learning_rate · ∂total/∂θ")
 def step(req: StepRequest, settings: Settings = Depends(_settings)):
-    _check_request(req, settings)
-    try:
-        out, net, result = _forward_values(req, with_grads=True)
-    except _NotFinite:
-        raise ApiError(422, ["body", "model"], _NOT_FINITE_MODEL, "not_finite") from None
+    out, net, result = _checked_forward(req, settings, with_grads=True)
     grads = [g for pair in result.grads for g in pair]
     try:
         with np.errstate(**_STRICT_FLOATS):
