@@ -184,8 +184,19 @@ class BoundaryGrid:
         scores /= scores.sum(axis=0)
         return scores
 
+    @staticmethod
+    def probabilities64(net: Network, extent, resolution):
+        """The same (C, R·R) table from a plain float64 forward over the grid:
+        slower, for networks whose values overflow float32."""
+        xmin, xmax, ymin, ymax = extent
+        xs, ys = np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution)
+        grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        return softmax(net.scores(grid)).T
+
     def encode(self, net, extent, resolution):
         probs = self.probabilities(net, extent, resolution)
+        if not np.isfinite(probs).all():  # float32 overflowed: redo it in float64
+            probs = self.probabilities64(net, extent, resolution)
         u8 = np.rint(probs.T * 255).astype(np.uint8)  # (R·R, C)
         return {
             "resolution": resolution,
@@ -241,6 +252,8 @@ class TrainingSession:
         new = merge_config(self.config, patch)
         changed = {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(self.config, k)}
         self.config = new
+        if self.probe_point is not None and (self.probe_point[1] or 0) >= new.classes:
+            self.probe_point = (self.probe_point[0], None)  # that class no longer exists
         if changed & DATA_FIELDS:
             self.user_points = []
             self._build_data()

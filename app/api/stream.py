@@ -45,6 +45,8 @@ def validation_error(exc: ValidationError, default_field=None):
     # A discriminated union puts the message type first in the location.
     if len(loc) > 1 and loc[0] in ("config", "play", "pause", "step", "reset", "probe", "points"):
         loc = loc[1:]
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = ["type"]  # an unknown message type: the field at fault is `type`
     field = ".".join(loc) or default_field
     return error(f"{field}: {first['msg']}" if field else first["msg"], field)
 
@@ -88,6 +90,7 @@ class Connection:
         self.next_frame_at = 0.0
         self.allowance = 0.0            # steps earned at a limited `speed`
         self.closed = False
+        self.tasks: list = []
 
     # ---- sending --------------------------------------------------------
 
@@ -158,7 +161,10 @@ class Connection:
         max_steps = int(self.allowance) if limited else 1 << 30
         if max_steps <= 0:
             return
-        done = await self.store.run(_train_for, t, max_steps, self.store.slice_seconds())
+        seconds = self.store.slice_seconds()
+        if self.frame_slot_free():  # end the slice when the next frame falls due
+            seconds = min(seconds, max(0.001, self.next_frame_at - time.monotonic()))
+        done = await self.store.run(_train_for, t, max_steps, seconds)
         if limited:
             self.allowance -= done
 
@@ -289,18 +295,28 @@ class Connection:
         self.training.points_changed = True  # this client has not seen them yet
         self.post(self.hello())
         tasks = [asyncio.create_task(c()) for c in (self.receiver, self.runner, self.writer)]
+        self.tasks = tasks
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                if task.cancelled():  # taken over
+                    continue
                 exc = task.exception()
                 if exc and not isinstance(exc, (WebSocketDisconnect, RuntimeError)):
                     raise exc
         finally:
+            # Detach first: if this task is itself being cancelled, the await
+            # below raises at once and nothing after it would run.
             self.closed = True
+            self.live.detach(self)
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            self.live.detach(self)
+            # asyncio.wait, not gather: it does not re-cancel the tasks, so a
+            # cancellation of this task propagates as the canceller's own.
+            await asyncio.wait(tasks)
+            for task in tasks:
+                if not task.cancelled():
+                    task.exception()  # retrieved: no "never retrieved" warning
 
     async def taken_over(self):
         """Another connection resumed this session: tell this one and close it."""
@@ -308,11 +324,18 @@ class Connection:
             return
         self.closed = True
         try:
-            await self.ws.send_text(dumps(error("this session was taken over by another connection",
-                                                "session")))
-            await self.ws.close(code=1000, reason="taken over")
+            # Bounded: a connection that no longer drains (a sleeping laptop)
+            # must not hold up the one taking over.
+            await asyncio.wait_for(self._farewell(), timeout=1.0)
         except Exception:  # the old connection may already be gone
             pass
+        for task in self.tasks:  # its runner must not train the session any more
+            task.cancel()
+
+    async def _farewell(self):
+        await self.ws.send_text(dumps(error("this session was taken over by another connection",
+                                            "session")))
+        await self.ws.close(code=1000, reason="taken over")
 
 
 def _data_changes(old, new):

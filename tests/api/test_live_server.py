@@ -1,0 +1,188 @@
+"""/ws/session against a real server: `python -m app` in a subprocess, spoken to
+with the `websockets` client over real sockets (uvicorn's WebSocket stack, its
+message size limit and close codes, many sessions sharing one training thread).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from app.schemas import ConfigReply, ErrorReply, Frame, Hello, ProbeReply
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = {"hello": Hello, "config": ConfigReply, "frame": Frame, "probe": ProbeReply,
+          "error": ErrorReply}
+
+
+def _refuse_constant(name):
+    raise AssertionError(f"the server sent {name}, which is not JSON")
+
+
+def parse(text) -> dict:
+    msg = json.loads(text, parse_constant=_refuse_constant)
+    MODELS[msg["type"]].model_validate_json(text, strict=True)
+    return msg
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on a free port; killed at the end, whatever happens."""
+    port = free_port()
+    env = {**os.environ, "NNPG_MAX_SESSIONS": "64"}
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, log_path.read_text(errors="replace")[-2000:]
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not start within 20 s"
+                time.sleep(0.05)
+        yield f"ws://127.0.0.1:{port}/ws/session"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+async def recv(ws, timeout=10.0) -> dict:
+    return parse(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def frame_where(ws, pred, timeout=10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = await recv(ws, max(0.01, deadline - time.monotonic()))
+        assert msg["type"] != "error", msg
+        if msg["type"] == "frame" and pred(msg):
+            return msg
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+# ---- many sessions at once ------------------------------------------------------------
+
+async def one_client(url, index):
+    async with connect(url, max_size=None, open_timeout=10) as ws:
+        hello = await recv(ws)
+        assert hello["type"] == "hello" and hello["step"] == 0
+        assert (await recv(ws))["type"] == "frame"
+        await ws.send(json.dumps({"type": "play"}))
+        steps = []
+        start = time.monotonic()
+        while len(steps) < 4:
+            f = await frame_where(ws, lambda f: f["running"], timeout=max(0.1, 10 - (time.monotonic() - start)))
+            assert f["status"] == "ok"
+            assert all(v is not None for v in f["loss"].values())
+            steps.append(f["step"])
+        assert steps == sorted(steps) and steps[-1] > steps[0], steps
+        await ws.send(json.dumps({"type": "pause"}))
+        paused = await frame_where(ws, lambda f: not f["running"])
+        await ws.close()
+        assert ws.close_code == 1000
+        return hello["session"], steps, paused["step"]
+
+
+def test_twenty_sessions_at_once_all_get_frames(server):
+    async def main():
+        return await asyncio.wait_for(
+            asyncio.gather(*(one_client(server, i) for i in range(20))), 40)
+
+    t0 = time.monotonic()
+    results = run(main())
+    assert len({sid for sid, _, _ in results}) == 20
+    for sid, steps, last in results:
+        assert last >= steps[-1]
+    assert time.monotonic() - t0 < 40
+
+
+# ---- the real transport's limits and close codes ----------------------------------------
+
+def test_a_message_over_64_kib_is_refused_and_small_ones_work(server):
+    async def main():
+        async with connect(server, max_size=None) as ws:
+            await recv(ws)
+            await recv(ws)
+            await ws.send(json.dumps({"type": "step", "n": 3}))
+            assert (await frame_where(ws, lambda f: True))["step"] == 3
+            await ws.send(json.dumps({"type": "probe", "x": [0, 0], "pad": "x" * (64 * 1024)}))
+            try:
+                msg = await recv(ws)
+                while msg["type"] == "frame":
+                    msg = await recv(ws)
+                assert msg["type"] == "error"          # an error (the connection stays)...
+            except ConnectionClosed:
+                assert ws.close_code == 1009           # ...or close 1009, as the contract allows
+
+    run(main())
+
+
+def test_resume_over_a_real_socket_and_a_wrong_token_gets_1008(server):
+    async def main():
+        async with connect(server, max_size=None) as ws:
+            hello = await recv(ws)
+            await recv(ws)
+            await ws.send(json.dumps({"type": "step", "n": 5}))
+            assert (await frame_where(ws, lambda f: True))["step"] == 5
+        sid, token = hello["session"], hello["token"]
+        async with connect(f"{server}?session={sid}&token={token}", max_size=None) as ws:
+            again = await recv(ws)
+            assert (again["type"], again["session"], again["step"]) == ("hello", sid, 5)
+        async with connect(f"{server}?session={sid}&token=not-it", max_size=None) as ws:
+            err = await recv(ws)
+            assert err["type"] == "error" and err["field"] == "token"
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 1008
+
+    run(main())
+
+
+def test_takeover_over_real_sockets(server):
+    async def main():
+        async with connect(server, max_size=None) as a:
+            hello = await recv(a)
+            await a.send(json.dumps({"type": "play"}))
+            await frame_where(a, lambda f: f["step"] > 5)
+            url = f"{server}?session={hello['session']}&token={hello['token']}"
+            async with connect(url, max_size=None) as b:
+                assert (await recv(b))["session"] == hello["session"]
+                told = False
+                with pytest.raises(ConnectionClosed):
+                    while True:
+                        msg = await recv(a)
+                        told = told or (msg["type"] == "error" and msg["field"] == "session")
+                assert told
+                await b.send(json.dumps({"type": "pause"}))
+                f = await frame_where(b, lambda f: not f["running"])
+                await b.send(json.dumps({"type": "step", "n": 2}))
+                assert (await frame_where(b, lambda g: g["step"] != f["step"]))["step"] == f["step"] + 2
+
+    run(main())
