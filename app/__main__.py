@@ -2,6 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import socket
+
+# Frames go out as fast as the socket takes them: a small kernel send buffer
+# keeps a slow client's backlog to a frame or two (Linux copies the size to
+# every connection accepted on the listening socket).
+SEND_BUFFER_BYTES = 64 * 1024
+
+
+def listening_socket(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def main(argv=None):
@@ -15,9 +32,13 @@ def main(argv=None):
 
     import uvicorn
 
+    config = uvicorn.Config("app.main:create_app", factory=True, host=args.host, port=args.port,
+                            log_level="info", ws_max_size=settings.max_message_bytes,
+                            ws_per_message_deflate=False)
+    server = uvicorn.Server(config)
+    sock = listening_socket(args.host, args.port)
     print(f"nn-playground: http://{args.host}:{args.port}", flush=True)
-    uvicorn.run("app.main:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info", ws_max_size=settings.max_message_bytes)
+    server.run(sockets=[sock])
 
 
 if __name__ == "__main__":

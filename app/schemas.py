@@ -299,11 +299,17 @@ class DatasetPoints(BaseModel):
 
 from typing import Annotated, Literal, Optional, Union  # noqa: E402
 
-from pydantic import BaseModel, ConfigDict, Field  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, Strict  # noqa: E402
 
 from .config import get_settings  # noqa: E402
 
 _LIMITS = get_settings()
+
+# Client values are taken as sent: a string "0.5" or `true` where a number
+# belongs is refused, not converted (an int is a fine float, 2.0 is not an int).
+SInt = Annotated[int, Strict()]
+SFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+SBool = Annotated[bool, Strict()]
 
 DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear"]
 ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
@@ -321,26 +327,26 @@ class SessionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset: DatasetName = "spiral"
-    n_points: int = Field(300, ge=1, le=_LIMITS.max_points)
-    classes: int = Field(3, ge=_LIMITS.min_classes, le=_LIMITS.max_classes)
-    noise: Optional[float] = Field(None, ge=0, le=10, allow_inf_nan=False,
+    n_points: SInt = Field(300, ge=1, le=_LIMITS.max_points)
+    classes: SInt = Field(3, ge=_LIMITS.min_classes, le=_LIMITS.max_classes)
+    noise: Optional[SFloat] = Field(None, ge=0, le=10, allow_inf_nan=False,
                                    description="null: the dataset's default")
-    test_fraction: float = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    hidden_sizes: list[Annotated[int, Field(ge=1, le=_LIMITS.max_session_width)]] = Field(
+    test_fraction: SFloat = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
+    seed: SInt = Field(0, ge=0, le=2**32 - 1)
+    hidden_sizes: list[Annotated[SInt, Field(ge=1, le=_LIMITS.max_session_width)]] = Field(
         default_factory=lambda: [100], max_length=_LIMITS.max_session_hidden_layers)
     activation: ActivationName = "relu"
     init: InitName = "small"
     loss: LossName = "softmax"
-    margin: float = Field(1.0, ge=0, le=100, allow_inf_nan=False)
-    reg: float = Field(5e-4, ge=0, le=100, allow_inf_nan=False)
-    learning_rate: float = Field(1.0, gt=0, le=100, allow_inf_nan=False)
-    batch_size: int = Field(0, ge=0, le=_LIMITS.max_points, description="0: full batch")
+    margin: SFloat = Field(1.0, ge=0, le=100, allow_inf_nan=False)
+    reg: SFloat = Field(5e-4, ge=0, le=100, allow_inf_nan=False)
+    learning_rate: SFloat = Field(1.0, gt=0, le=100, allow_inf_nan=False)
+    batch_size: SInt = Field(0, ge=0, le=_LIMITS.max_points, description="0: full batch")
     optimizer: OptimizerName = "sgd"
-    speed: float = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
+    speed: SFloat = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
                          description="steps per second; 0: as fast as a fair share allows")
-    fps: float = Field(30.0, ge=1, le=60, allow_inf_nan=False)
-    grid_resolution: int = Field(100, ge=10, le=200)
+    fps: SFloat = Field(30.0, ge=1, le=60, allow_inf_nan=False)
+    grid_resolution: SInt = Field(100, ge=10, le=200)
 
 
 class _Message(BaseModel):
@@ -362,27 +368,27 @@ class PauseMessage(_Message):
 
 class StepMessage(_Message):
     type: Literal["step"]
-    n: int = Field(1, ge=1, le=_LIMITS.max_steps_per_command)
+    n: SInt = Field(1, ge=1, le=_LIMITS.max_steps_per_command)
 
 
 class ResetMessage(_Message):
     type: Literal["reset"]
 
 
-Coordinate = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+Coordinate = Annotated[SFloat, Field(ge=-1e6, le=1e6)]
 
 
 class ProbeMessage(_Message):
     type: Literal["probe"]
     x: tuple[Coordinate, Coordinate]
-    label: Optional[Annotated[int, Field(ge=0)]] = None
+    label: Optional[Annotated[SInt, Field(ge=0)]] = None
 
 
 class PointsMessage(_Message):
     type: Literal["points"]
-    add: Optional[list[tuple[Coordinate, Coordinate, Annotated[int, Field(ge=0)]]]] = Field(
+    add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
         None, max_length=_LIMITS.max_points)
-    clear: bool = False
+    clear: SBool = False
 
 
 ClientMessage = Annotated[
