@@ -1,0 +1,203 @@
+"""Browser tests: a real server in a subprocess, Debian's chromium through Playwright.
+
+Chromium is Debian's (/usr/bin/chromium), launched through `executable_path`;
+Playwright never downloads a browser here. A missing chromium is a failure,
+not a skip: `make test` installs it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """`python -m app --port P` in a subprocess; its base URL once it answers."""
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log_path = ARTIFACTS / "browser-server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            log.close()
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=1) as res:
+                if res.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail(f"the server did not answer within 30 s:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+                    "(`make chromium`, or `apt-get install chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Everything a page does that a test may want to check.
+
+    Console errors and page errors, every request URL, and every WebSocket
+    message in both directions (parsed JSON, with the time it was seen).
+    """
+
+    def __init__(self, page):
+        self.page = page
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.sent: list[tuple[float, dict]] = []
+        self.received: list[tuple[float, dict]] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("request", lambda req: self.requests.append(req.url))
+        page.on("websocket", self._websocket)
+
+    def _console(self, msg):
+        if msg.type == "error":
+            self.errors.append(f"console.error: {msg.text}")
+
+    def _websocket(self, ws):
+        self.requests.append(ws.url)
+        ws.on("framesent", lambda payload: self._frame(self.sent, payload))
+        ws.on("framereceived", lambda payload: self._frame(self.received, payload))
+
+    @staticmethod
+    def _frame(store, payload):
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", "replace")
+        try:
+            store.append((time.monotonic(), json.loads(payload)))
+        except ValueError:
+            store.append((time.monotonic(), {"type": "<not json>", "raw": payload[:200]}))
+
+    # ---- queries ----
+
+    def sent_of(self, kind, since=0.0):
+        return [m for t, m in self.sent if m.get("type") == kind and t >= since]
+
+    def received_of(self, kind, since=0.0):
+        return [m for t, m in self.received if m.get("type") == kind and t >= since]
+
+    def last(self, kind):
+        got = self.received_of(kind)
+        return got[-1] if got else None
+
+    def wait_for(self, predicate, timeout=10.0, what="condition"):
+        """Poll `predicate` (letting Playwright deliver events) until it returns a truthy value."""
+        start = time.monotonic()
+        deadline = start + timeout
+        while True:
+            value = predicate()
+            if value:
+                if os.environ.get("NNPG_TEST_TIMING"):
+                    print(f"  waited {time.monotonic() - start:5.2f} s for {what}")
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            self.page.wait_for_timeout(25)
+
+    def wait_ready(self, timeout=15.0):
+        """hello, the first frame, the plane drawn once, and the chart (Plotly loads last)."""
+        self.wait_for(lambda: self.last("hello") and self.last("frame"), timeout, "hello and a frame")
+        self.wait_for(lambda: self.page.evaluate("window.nnpg && window.nnpg.framesDrawn > 0"),
+                      timeout, "the boundary drawn")
+        self.wait_for(lambda: self.page.evaluate("window.nnpg.chartReady"), timeout, "the chart")
+
+    def foreign_requests(self):
+        return [u for u in self.requests
+                if urlparse(u).scheme not in ("data", "blob", "about")
+                and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+
+
+@pytest.fixture(scope="session")
+def context(browser):
+    """One browser context for the run: its HTTP cache keeps Plotly between tests.
+
+    Each test still gets its own session: a session lives in sessionStorage,
+    which belongs to one tab (page), not to the context.
+    """
+    ctx = browser.new_context(viewport=VIEWPORT)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def open_page(context, server):
+    """open_page(hash="", viewport=None) -> (page, watch); checks for errors at the end."""
+    pages = []
+
+    def _open(hash_: str = "", viewport=None, wait=True):
+        page = context.new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
+        watch = Watch(page)
+        pages.append((page, watch))
+        page.goto(server + "/" + (("#" + hash_.lstrip("#")) if hash_ else ""))
+        if wait:
+            watch.wait_ready()
+        return page, watch
+
+    yield _open
+    problems = []
+    for page, watch in pages:
+        problems += watch.errors
+        problems += [f"request left the server: {u}" for u in watch.foreign_requests()]
+        page.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def shot():
+    """shot(page, name): a screenshot under tests/artifacts/."""
+    def _shot(page, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / name
+        page.screenshot(path=str(path))
+        return path
+    return _shot
