@@ -32,13 +32,13 @@ export const LESSONS = [
     id: "lr-too-high",
     title: "Learning rate too high",
     zhTitle: "学习率过大",
-    settings: { dataset: "spiral", classes: 3, hidden_layers: 1, hidden_size: 100, activation: "leaky_relu",
-      learning_rate: 100, reg: 0.0005, log_scale: true },
+    settings: { dataset: "spiral", classes: 3, hidden_layers: 2, hidden_size: 100, activation: "leaky_relu",
+      init: "he", learning_rate: 5, reg: 0.0005, speed: 5, log_scale: true },
     lines: [
-      "At learning rate 100 every step jumps far past the bottom of the valley: the loss climbs instead of falling and the weights keep growing.",
-      "Within a few hundred steps the numbers overflow and the run stops as diverged. Lower the rate and start over.",
+      "At learning rate 5 each step overshoots the bottom of the valley so far that the loss grows instead of falling: 1.6, 4, 55, 189, 10⁴…",
+      "The speed is slowed to 5 steps a second so you can watch it: within a dozen steps the numbers overflow and the run stops as diverged.",
     ],
-    zh: "学习率 100 时每一步都越过谷底：损失不降反升，权重越来越大，几百步后数值溢出（发散）。把学习率调小再重新开始。",
+    zh: "学习率为 5 时每一步都远远越过谷底，损失不降反升：1.6、4、55、189、10⁴……（速度放慢到每秒 5 步）十几步后数值溢出，训练发散停止。",
   },
   {
     id: "regularization",

@@ -8,7 +8,7 @@
 
 // 1-2-5 sequences for the log-scale sliders: the slider's value is an index.
 export const LR_VALUES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05,
-  0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100];
+  0.1, 0.2, 0.5, 1, 2, 5, 10];
 export const REG_VALUES = [0, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3,
   5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
 // Steps per second; 0 (as fast as the server allows) sits at the fast end.

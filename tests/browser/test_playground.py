@@ -193,11 +193,13 @@ def test_lesson_preset_applies_its_config_and_diverged_offers_a_reset(open_page)
     t0 = time.monotonic()
     page.get_by_role("button", name="Learning rate too high").click()
     echo = watch.wait_for(lambda: [m for m in watch.received_of("config", since=t0)
-                                   if m["config"]["learning_rate"] == 100], 3, "the lesson's config")[-1]
+                                   if m["config"]["learning_rate"] == 5], 3, "the lesson's config")[-1]
     assert echo["config"]["activation"] == "leaky_relu"
+    assert echo["config"]["hidden_sizes"] == [100, 100] and echo["config"]["init"] == "he"
+    assert echo["config"]["speed"] == 5
     assert page.get_by_label("Activation", exact=True).input_value() == "leaky_relu"
-    assert page.locator("#out-learning_rate").inner_text() == "100"
-    assert "learning_rate=100" in page.evaluate("location.hash")
+    assert page.locator("#out-learning_rate").inner_text() == "5"
+    assert "learning_rate=5" in page.evaluate("location.hash")
     card = page.locator("#lesson-card")
     assert card.is_visible() and "Learning rate too high" in card.inner_text()
     # It plays by itself and diverges; the warning offers a one-click restart.
