@@ -1,0 +1,703 @@
+"""Live-stream benchmark: /ws/session against a real uvicorn server.
+
+Run:  .venv/bin/python bench/stream.py [--quick]
+
+Prints figures, with the targets of issue 3 beside them; it never passes or
+fails on time (the exit status is 0 whatever the figures). In one run:
+
+1. in process (the server's code, one BLAS thread as on its training thread):
+   one 100x100 boundary at H=100 three ways — (a) a plain float64 forward
+   over the 10,000 grid points (np.meshgrid + Network.forward + softmax),
+   (b) BoundaryGrid.probabilities (float32, the grid's structure, reused
+   buffers), (c) the full encode (u8 + base64) — then TrainingSession.frame()
+   as a whole, evaluate() (inside it), json of a frame, its permessage-deflate
+   (done on the server's event loop) and one training step: medians of
+   repetitions interleaved in random order;
+2. bytes per frame (the JSON text) at R=100 and R=200, 3 classes;
+3. one session at the contract's default setting (spiral 300 points,
+   3 classes, 100 ReLU, lr 1, lambda 5e-4, full batch, fps 30) played over a
+   real WebSocket: frames/s received, steps/s (from frame.step), and the time
+   from `play` to train accuracy >= 0.95;
+4. 30 sessions playing at once: frames/s and steps/s of each (min / median /
+   max), the longest gap between two frames of one session, and the event
+   loop's lag.
+
+The server is a real uvicorn subprocess on a free port. By default it is this
+file run with --serve: the same app and uvicorn settings as `python -m app`,
+plus a watcher task in the server's event loop (it sleeps 10 ms and records
+the overshoot: the loop's lag) and a GET /__bench/stats route that reports
+those samples and the CPU time of each server thread. --plain-server runs
+`python -m app` itself instead; the lag is then only the client-side proxy
+(the round trip of WebSocket pings on loaded connections, which also includes
+the client's own delays).
+
+This machine has 2 shared cores and the bench client runs on them too: every
+server phase prints how the cores were used (server, this client, other
+processes), read from /proc.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zlib
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+LAG_INTERVAL = 0.010  # the server-side watcher's sleep
+STEPS_PER_FRAME = 33  # 1,000 steps/s at 30 frames/s: the history a frame carries
+
+PLAY = json.dumps({"type": "play"})
+PAUSE = json.dumps({"type": "pause"})
+STEP_RE = re.compile(r'"step":(\d+)')
+
+
+# ---------------------------------------------------------------------------
+# The server side (--serve PORT): the app as `python -m app` serves it, plus
+# a lag watcher and a stats route.
+
+
+def thread_cpu_seconds():
+    """CPU seconds (user + system) of each thread of this process, by name."""
+    out = {}
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, TypeError):
+            continue
+        out[t.name] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+async def watch_lag(samples):
+    """Sleep LAG_INTERVAL again and again; the overshoot is the loop's lag."""
+    loop = asyncio.get_running_loop()
+    while True:
+        start = loop.time()
+        await asyncio.sleep(LAG_INTERVAL)
+        samples.append((loop.time() - start - LAG_INTERVAL) * 1e3)
+
+
+def install_probe(app):
+    samples: list = []
+    original = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        async with original(a) as state:
+            task = asyncio.create_task(watch_lag(samples))
+            try:
+                yield state
+            finally:
+                task.cancel()
+
+    app.router.lifespan_context = lifespan
+
+    async def stats(reset: bool = False):
+        out = {"lag_ms": list(samples), "threads": thread_cpu_seconds(),
+               "process": time.process_time()}
+        if reset:
+            samples.clear()
+        return out
+
+    app.add_api_route("/__bench/stats", stats, methods=["GET"], include_in_schema=False)
+
+
+def serve(port):
+    """`python -m app --host 127.0.0.1 --port PORT`, with the probe installed in
+    the app it creates: the same uvicorn settings and socket, whatever they are."""
+    import app.main
+    from app.__main__ import main
+
+    create_app = app.main.create_app
+
+    def create_app_with_probe(*args, **kwargs):
+        application = create_app(*args, **kwargs)
+        install_probe(application)
+        return application
+
+    app.main.create_app = create_app_with_probe  # uvicorn imports "app.main:create_app"
+    main(["--host", "127.0.0.1", "--port", str(port)])
+
+
+# ---------------------------------------------------------------------------
+# Small tools
+
+
+def median_ms(xs):
+    return statistics.median(xs) * 1e3
+
+
+def percentile(xs, q):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    k = min(len(xs) - 1, max(0, int(round(q / 100 * (len(xs) - 1)))))
+    return xs[k]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def machine_busy_jiffies():
+    with open("/proc/stat") as f:
+        parts = [int(v) for v in f.readline().split()[1:]]
+    idle = parts[3] + parts[4]  # idle + iowait
+    return sum(parts[:8]) - idle  # user nice system idle iowait irq softirq steal
+
+
+def process_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+class CpuMeter:
+    """How the cores were used between start() and stop(): the machine, the
+    server process, this client, and everything else."""
+
+    def __init__(self, server_pid):
+        self.pid = server_pid
+
+    def _read(self):
+        t = os.times()
+        return (time.perf_counter(), machine_busy_jiffies() / TICK,
+                process_cpu_seconds(self.pid), t.user + t.system)
+
+    def start(self):
+        self.a = self._read()
+
+    def stop(self):
+        b = self._read()
+        wall = b[0] - self.a[0]
+        machine, server, client = ((b[i] - self.a[i]) / wall for i in (1, 2, 3))
+        self.result = {"machine": machine, "server": server, "client": client,
+                       "other": max(0.0, machine - server - client)}
+        return self.result
+
+    def line(self):
+        r = self.result
+        return (f"cores busy {r['machine']:.2f} of {os.cpu_count()}: server {r['server']:.2f}, "
+                f"bench client {r['client']:.2f}, other processes {r['other']:.2f}")
+
+
+def get_stats(port, reset=False):
+    url = f"http://127.0.0.1:{port}/__bench/stats" + ("?reset=true" if reset else "")
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def thread_use(before, after, wall):
+    """Share of one core each server thread used between two stats answers."""
+    names = set(before["threads"]) & set(after["threads"])
+    return {n: (after["threads"][n] - before["threads"][n]) / wall for n in names}
+
+
+# ---------------------------------------------------------------------------
+# 1-2. In process: the boundary, frame(), one step, json, bytes
+
+
+def deflate(data):
+    """One message as uvicorn's permessage-deflate compresses it (websockets:
+    window 2^12, memLevel 5, default level; a fresh context, no takeover)."""
+    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -12, 5)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+def as_grid(p, R, C):
+    """probabilities() as (R, R, C) whether it returns (R, R, C), (R·R, C)
+    or class-major (C, R·R)."""
+    p = np.asarray(p)
+    if p.shape[0] == C and p.size == C * R * R and p.shape != (R, R, C):
+        p = p.reshape(C, R * R).T
+    return p.reshape(R, R, C)
+
+
+def bench_in_process(reps):
+    from threadpoolctl import threadpool_limits
+
+    from app.nn import softmax
+    from app.training import TrainingSession
+
+    try:
+        from app.api.stream import dumps
+    except ImportError:  # the web stack missing: the same serialisation
+        def dumps(message):
+            return json.dumps(message, allow_nan=False, separators=(",", ":"))
+
+    res = {}
+    with threadpool_limits(1):  # as on the server's training thread
+        t = TrainingSession()
+        t.train(1000)  # a partly trained net, as during play
+        R = t.config.grid_resolution
+        extent = t.extent
+        net = t.net
+        grid = t.boundary
+
+        def plain():
+            xs = np.linspace(extent[0], extent[1], R)
+            ys = np.linspace(extent[2], extent[3], R)
+            gx, gy = np.meshgrid(xs, ys)
+            scores, _ = net.forward(np.column_stack([gx.ravel(), gy.ravel()]))
+            return softmax(scores).reshape(R, R, -1)
+
+        def fast():
+            return grid.probabilities(net, extent, R)
+
+        def encode():
+            return grid.encode(net, extent, R)
+
+        # The same numbers, in float32; and the encoded bytes against float64.
+        ref = plain()
+        C = ref.shape[-1]
+        res["max_dp"] = float(np.abs(ref - as_grid(fast(), R, C)).max())
+        u8 = np.frombuffer(base64.b64decode(encode()["data"]), np.uint8).reshape(R, R, C)
+        res["max_du8"] = int(np.abs(u8.astype(int) - np.rint(ref * 255).astype(int)).max())
+
+        t.frame()  # the first frame carries the points; later ones do not
+        t.train(STEPS_PER_FRAME)
+        typical = t.frame()  # a frame during play: ~33 history points, no points
+        typical_bytes = dumps(typical).encode()
+        step_session = TrainingSession()
+        step_session.train(1000)
+
+        cases = {
+            "plain": plain,
+            "fast": fast,
+            "encode": encode,
+            "evaluate": t.evaluate,
+            "frame": t.frame,
+            "dumps": lambda: dumps(typical),
+            "deflate": lambda: deflate(typical_bytes),
+            "step": lambda: step_session.train(1),
+        }
+        times = {k: [] for k in cases}
+        for _ in range(3):  # warm-up
+            for fn in cases.values():
+                fn()
+        shuffle = random.Random(0).shuffle
+        for _ in range(reps):
+            order = list(cases.items())
+            shuffle(order)  # each case follows a different one each time: fair cache state
+            for name, fn in order:
+                a = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - a)
+        res["times"] = {k: median_ms(v) for k, v in times.items()}
+        res["p90"] = {k: percentile(v, 90) * 1e3 for k, v in times.items()}
+
+    # (b) with the library's default thread count, for comparison.
+    fast_default = []
+    for _ in range(max(10, reps // 2)):
+        a = time.perf_counter()
+        fast()
+        fast_default.append(time.perf_counter() - a)
+    res["fast_default_threads"] = median_ms(fast_default)
+
+    # Bytes per frame: a frame during play (about STEPS_PER_FRAME new history
+    # points, no points payload), at R=100 and R=200; and the first frame.
+    sizes = {}
+    s = TrainingSession()
+    sizes["first_100"] = len(dumps(s.frame()))  # a new session's first frame
+    s.train(1000)
+    for r in (100, 200):
+        s.apply_config({"grid_resolution": r})
+        s.frame()
+        s.train(STEPS_PER_FRAME)
+        text = dumps(s.frame())
+        boundary_chars = len(s.last_boundary["data"])
+        sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
+                    "deflate": len(deflate(text.encode()))}
+    res["sizes"] = sizes
+    return res
+
+
+# ---------------------------------------------------------------------------
+# 3-4. Over a real WebSocket
+
+
+def ws_connect(url):
+    try:
+        from websockets.asyncio.client import connect
+    except ImportError:  # websockets < 14
+        from websockets import connect
+    # Compression as a browser negotiates it (permessage-deflate).
+    return connect(url, max_size=None, open_timeout=30, ping_interval=None)
+
+
+def negotiated_extensions(ws):
+    response = getattr(ws, "response", None)  # websockets >= 14
+    headers = response.headers if response is not None else getattr(ws, "response_headers", {})
+    return headers.get("Sec-WebSocket-Extensions") or ""
+
+
+async def open_session(url):
+    ws = await ws_connect(url)
+    hello = json.loads(await ws.recv())
+    assert hello["type"] == "hello", hello
+    while True:  # the frame that follows hello
+        msg = await ws.recv()
+        if msg.startswith('{"type":"frame"'):
+            return ws, hello
+
+
+async def pinger(ws, rtts, stop, every=0.1):
+    """WebSocket ping round trips: the client-side proxy of the loop's lag."""
+    while not stop.is_set():
+        a = time.perf_counter()
+        try:
+            waiter = await ws.ping()
+            await asyncio.wait_for(waiter, 5)
+        except Exception:
+            return
+        rtts.append((time.perf_counter() - a) * 1e3)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def reader(ws, log, parse_accuracy):
+    """Record (time, text length, step, train accuracy) of every frame."""
+    while True:
+        text = await ws.recv()
+        now = time.perf_counter()
+        if not text.startswith('{"type":"frame"'):
+            continue
+        if parse_accuracy:
+            msg = json.loads(text)
+            log.append((now, len(text), msg["step"], msg["train_accuracy"]))
+        else:  # the top-level step comes first in a frame; spare the client CPU
+            m = STEP_RE.search(text, 0, 200)
+            log.append((now, len(text), int(m.group(1)) if m else json.loads(text)["step"], None))
+
+
+def window_rates(log, start, end):
+    """frames/s, steps/s and the longest frame gap (s) within [start, end]."""
+    inside = [e for e in log if start <= e[0] <= end]
+    fps = len(inside) / (end - start)
+    if len(inside) >= 2:
+        steps = (inside[-1][2] - inside[0][2]) / (inside[-1][0] - inside[0][0])
+        times = [start] + [e[0] for e in inside] + [end]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        gap, typical = max(gaps), statistics.median(gaps)
+    else:
+        steps, gap, typical = 0.0, end - start, end - start
+    return fps, steps, gap, typical
+
+
+async def bench_one(url, port, pid, seconds, warm, probe):
+    ws, hello = await open_session(url)
+    log, rtts, stop = [], [], asyncio.Event()
+    read_task = asyncio.create_task(reader(ws, log, parse_accuracy=True))
+    meter = CpuMeter(pid)
+    t0 = time.perf_counter()
+    await ws.send(PLAY)
+    ping_task = asyncio.create_task(pinger(ws, rtts, stop))
+    await asyncio.sleep(warm)
+    rtts.clear()
+    meter.start()
+    before = await asyncio.to_thread(get_stats, port, True) if probe else None
+    w0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    w1 = time.perf_counter()
+    after = await asyncio.to_thread(get_stats, port) if probe else None
+    meter.stop()
+    stop.set()
+    await ws.send(PAUSE)
+    await ping_task
+    read_task.cancel()
+    await ws.close()
+
+    fps, steps, gap, typical = window_rates(log, w0, w1)
+    reached = next(((e[0] - t0, e[2]) for e in log if e[3] is not None and e[3] >= 0.95), None)
+    out = {"config": hello["config"], "deflate": "permessage-deflate" in negotiated_extensions(ws),
+           "fps": fps, "steps": steps, "gap": gap, "typical_gap": typical,
+           "reached": reached, "play_seconds": w1 - t0, "cpu": meter,
+           "sizes": [e[1] for e in log if w0 <= e[0] <= w1],
+           "ping": rtts, "final_acc": log[-1][3] if log else None}
+    if probe:
+        out["lag"] = after["lag_ms"]
+        out["threads"] = thread_use(before, after, w1 - w0)
+    return out
+
+
+async def bench_many(url, port, pid, n, seconds, warm, probe):
+    sessions = []
+    for _ in range(n):
+        sessions.append((await open_session(url))[0])
+    logs = [[] for _ in sessions]
+    readers = [asyncio.create_task(reader(ws, log, parse_accuracy=False))
+               for ws, log in zip(sessions, logs)]
+    rtts, stop = [], asyncio.Event()
+    meter = CpuMeter(pid)
+    await asyncio.gather(*(ws.send(PLAY) for ws in sessions))
+    ping_task = asyncio.create_task(pinger(sessions[0], rtts, stop))
+    await asyncio.sleep(warm)
+    rtts.clear()
+    meter.start()
+    before = await asyncio.to_thread(get_stats, port, True) if probe else None
+    w0 = time.perf_counter()
+    await asyncio.sleep(seconds)
+    w1 = time.perf_counter()
+    after = await asyncio.to_thread(get_stats, port) if probe else None
+    meter.stop()
+    stop.set()
+    await asyncio.gather(*(ws.send(PAUSE) for ws in sessions), return_exceptions=True)
+    await ping_task
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws in sessions), return_exceptions=True)
+
+    rates = [window_rates(log, w0, w1) for log in logs]
+    out = {"fps": [r[0] for r in rates], "steps": [r[1] for r in rates],
+           "gap": max(r[2] for r in rates), "typical_gap": statistics.median(r[3] for r in rates),
+           "cpu": meter, "ping": rtts}
+    if probe:
+        out["lag"] = after["lag_ms"]
+        out["threads"] = thread_use(before, after, w1 - w0)
+    return out
+
+
+def start_server(port, plain):
+    if plain:
+        cmd = [sys.executable, "-m", "app", "--port", str(port)]
+    else:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve", str(port)]
+    log = tempfile.TemporaryFile()  # not a pipe: a full pipe would block the server's logging
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc.log = log
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("the server exited:\n" + log.read().decode(errors="replace"))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def stop_server(proc):
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if getattr(proc, "log", None) is not None:
+        proc.log.close()
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def row(name, value, target="", note=""):
+    print(f"  {name:<46} {value:>22}  {target:<16} {note}")
+
+
+def verdict(ok):
+    return "meets" if ok else "MISSES"
+
+
+def header(args):
+    from threadpoolctl import threadpool_info
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    blas_text = ", ".join(f"{i['internal_api']} {i.get('version', '?')} "
+                          f"({i.get('threading_layer', '?')}), {i['num_threads']} threads by default"
+                          for i in blas) or "none found"
+    load = os.getloadavg()
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "app"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        code = f"commit {head}" + (" + uncommitted changes in app/" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        code = "not a git checkout"
+    print(f"nn-playground live-stream benchmark  {datetime.datetime.now():%Y-%m-%d %H:%M}"
+          f"{'  (--quick)' if args.quick else ''}")
+    print(f"  python {platform.python_version()}, numpy {np.__version__}, "
+          f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start; "
+          f"code: {code}")
+    print(f"  BLAS: {blas_text}; in-process timings use 1 thread, as the server's training "
+          "thread does")
+    print("  Noise: the cores are shared with other processes and with this bench's client;"
+          " each server phase prints how they were used. Figures vary from run to run.")
+
+
+def report_in_process(ip):
+    t = ip["times"]
+    print("\n[boundary and frame, in process]  median of repetitions interleaved in random order "
+          f"({ip['reps']} each), ms (p90 in brackets)")
+
+    def ms(k):
+        return f"{t[k]:.2f} ({ip['p90'][k]:.2f})"
+
+    row("(a) plain float64 forward, 100x100 grid, H=100", ms("plain"), "",
+        "meshgrid + Network.forward + softmax")
+    row("(b) BoundaryGrid.probabilities (float32)", ms("fast"), "<= 3 ms " + verdict(t["fast"] <= 3),
+        f"max |p(a) - p(b)| = {ip['max_dp']:.1e}; encoded u8 off by <= {ip['max_du8']}")
+    row("    ratio (a)/(b)", f"{t['plain'] / t['fast']:.1f}x")
+    row("    (b) with the default BLAS threads", f"{ip['fast_default_threads']:.2f}", "",
+        "for comparison only")
+    row("(c) full encode: (b) + u8 + base64", ms("encode"))
+    row("TrainingSession.evaluate() (300 points)", ms("evaluate"), "", "inside frame(): summary()")
+    row("TrainingSession.frame() as a whole", ms("frame"), "", "no history, no probe")
+    row(f"json of a frame (app dumps, {STEPS_PER_FRAME} history points)", ms("dumps"))
+    row("deflate of that frame (permessage-deflate)", ms("deflate"), "",
+        "event-loop cost per frame sent, if the connection negotiates it")
+    row("one training step (full batch, 240 points)", ms("step"), "",
+        f"= {1e3 / t['step']:,.0f} steps/s at most, one thread")
+    per_frame = t["frame"] + t["dumps"]
+    row("frames/s one training thread can build", f"{1e3 / per_frame:,.0f}", "",
+        "frame() + json, no training at all; 30 sessions x 10 frames/s need 300")
+    budget = 1e3 - 30 * per_frame
+    row("training-thread time left at 30 frames/s", f"{budget / 1e3:.0%} of 1 s", "",
+        f"= {budget / t['step']:,.0f} steps/s at most (frame + json {per_frame:.2f} ms each)")
+
+
+def report_sizes(ip, one):
+    s = ip["sizes"]
+    print(f"\n[bytes per frame]  JSON text of a frame during play ({STEPS_PER_FRAME} history points)")
+    for r in (100, 200):
+        row(f"R={r}, 3 classes", f"{s[r]['json']:,} B", "",
+            f"boundary base64 {s[r]['boundary_b64']:,} B; permessage-deflate would make it "
+            f"~{s[r]['deflate']:,} B")
+    row("first frame of a new session (with its points)", f"{s['first_100']:,} B", "",
+        "300 points: X, y, test flags")
+    if one and one["sizes"]:
+        row("received over the WebSocket, R=100 (median)", f"{statistics.median(one['sizes']):,.0f} B",
+            "", "text length" + ("; the wire carries it deflated" if one["deflate"] else ""))
+    if one:
+        at = one["fps"] * statistics.median(one["sizes"]) if one["sizes"] else 0
+        row("one session's stream at the measured frames/s", f"{at / 1e6:.2f} MB/s", "", "uncompressed")
+
+
+def lag_rows(result, probe):
+    if probe:
+        lag = result["lag"]
+        row("event-loop lag p99 (server-side watcher)", f"{percentile(lag, 99):.1f} ms", "",
+            f"p50 {percentile(lag, 50):.1f}, max {max(lag):.1f} ms; {len(lag)} samples of a "
+            f"{LAG_INTERVAL * 1e3:.0f} ms sleep")
+    ping = result["ping"]
+    if ping:
+        row("WebSocket ping round trip p99 (client proxy)", f"{percentile(ping, 99):.1f} ms", "",
+            f"p50 {percentile(ping, 50):.1f}, max {max(ping):.1f} ms; {len(ping)} pings")
+    if probe:
+        use = result["threads"]
+        loop_use = use.get("MainThread", 0)
+        train = sum(v for k, v in use.items() if k.startswith("nnpg-train"))
+        row("server threads busy (share of one core)", f"loop {loop_use:.0%}, train {train:.0%}")
+    row("CPU during the window", "", "", result["cpu"].line())
+
+
+def report_one(one, probe, seconds):
+    c = one["config"]
+    print(f"\n[one session over a WebSocket]  {c['dataset']} {c['n_points']} points, {c['classes']} "
+          f"classes, hidden {c['hidden_sizes']} {c['activation']}, lr {c['learning_rate']}, "
+          f"reg {c['reg']}, batch {c['batch_size'] or 'full'}, fps {c['fps']:g}; "
+          f"{seconds:g} s window after warm-up")
+    row("frames/s received", f"{one['fps']:.1f}", ">= 30 " + verdict(one["fps"] >= 29.5),
+        f"gap between frames: median {one['typical_gap'] * 1e3:.0f} ms, longest {one['gap'] * 1e3:.0f} ms")
+    row("steps/s (from frame.step)", f"{one['steps']:,.0f}", ">= 1,000 " + verdict(one["steps"] >= 1000))
+    if one["reached"]:
+        when, step = one["reached"]
+        row("time from play to train accuracy >= 0.95", f"{when:.2f} s", "<= 10 s " + verdict(when <= 10),
+            f"at step {step:,}")
+    else:
+        row("time from play to train accuracy >= 0.95", "not reached", "<= 10 s MISSES",
+            f"in {one['play_seconds']:.1f} s; last {one['final_acc']}")
+    row("permessage-deflate (client offers it)", "negotiated" if one["deflate"] else "off", "",
+        "as a browser offers it; the server decides")
+    lag_rows(one, probe)
+
+
+def report_many(many, n, probe, seconds):
+    fps, steps = many["fps"], many["steps"]
+    print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
+    row("frames/s per session  min / median / max",
+        f"{min(fps):.1f} / {statistics.median(fps):.1f} / {max(fps):.1f}",
+        ">= 10 each " + verdict(min(fps) >= 9.5), f"total {sum(fps):.0f} frames/s")
+    row("steps/s per session  min / median / max",
+        f"{min(steps):,.0f} / {statistics.median(steps):,.0f} / {max(steps):,.0f}", "",
+        f"total {sum(steps):,.0f} steps/s")
+    row("gap between two frames of one session", f"{many['gap'] * 1e3:.0f} ms longest", "",
+        f"median {many['typical_gap'] * 1e3:.0f} ms")
+    lag_rows(many, probe)
+
+
+async def bench_server(args, seconds, warm):
+    port = free_port()
+    proc = start_server(port, args.plain_server)
+    probe = not args.plain_server
+    url = f"ws://127.0.0.1:{port}/ws/session"
+    try:
+        one = await bench_one(url, port, proc.pid, seconds, warm, probe)
+        many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
+    finally:
+        stop_server(proc)
+    return one, many, probe
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short windows, fewer repetitions")
+    parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 3 quick)")
+    parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
+    parser.add_argument("--plain-server", action="store_true",
+                        help="run `python -m app` unchanged (no server-side lag watcher)")
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve)
+        return 0
+
+    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    warm = 0.5 if args.quick else 1.0
+    reps = 30 if args.quick else 150
+
+    header(args)
+    ip = bench_in_process(reps)
+    ip["reps"] = reps
+    report_in_process(ip)
+    one, many, probe = asyncio.run(bench_server(args, seconds, warm))
+    report_one(one, probe, seconds)
+    report_many(many, args.sessions, probe, seconds)
+    report_sizes(ip, one)
+    print("\nTimings are figures, not tests: nothing here passes or fails on time.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
