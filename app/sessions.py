@@ -4,7 +4,9 @@ A session outlives its connection: a client that reconnects within the idle
 expiry with the session id and its token takes it over. All training and frame
 building runs on one worker thread shared by every session, so the event loop
 never stalls and sessions take turns (the executor's queue is first in, first
-out: each running session gets a slice in turn).
+out: each running session gets a slice in turn). Frames are drawn from a
+snapshot on a second thread, so that drawing (NumPy work that mostly releases
+the GIL) uses the second core while training goes on.
 """
 from __future__ import annotations
 
@@ -54,22 +56,29 @@ class SessionStore:
         self.settings = settings
         self.sessions: dict[str, LiveSession] = {}
         self._executor = None
+        self._frame_executor = None
         self._reaper = None
 
     async def start(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
+        self._frame_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
         self._executor.submit(_limit_blas_threads).result()
         self._reaper = asyncio.create_task(self._reap_forever())
 
     async def stop(self):
         if self._reaper:
             self._reaper.cancel()
-        if self._executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._frame_executor):
+            if executor:
+                executor.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, fn, *args):
         """Run CPU work on the shared training thread."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def draw(self, fn, *args):
+        """Run frame drawing on the shared frame thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._frame_executor, fn, *args)
 
     # ---- create, resume, expire -------------------------------------------
 

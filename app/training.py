@@ -207,6 +207,58 @@ class BoundaryGrid:
         }
 
 
+@dataclass
+class FrameSnapshot:
+    net: Network          # a copy: training may go on while the frame is drawn
+    config: TrainingConfig
+    dataset: object
+    extent: list
+    step: int
+    epoch: int
+    running: bool
+    status: str
+    history: dict
+    points: dict | None
+    probe_point: tuple | None
+
+
+def evaluate(net, config, dataset):
+    """(data loss on the training points, λR(W), train accuracy, test accuracy)."""
+    with np.errstate(all="ignore"):
+        scores = net.scores(dataset.X)
+        test = dataset.test
+        train_scores, test_scores = scores[~test], scores[test]
+        y_train, y_test = dataset.y[~test], dataset.y[test]
+        data = float(loss_terms(config.loss, train_scores, y_train, config.margin)[0].mean()) \
+            if len(y_train) else 0.0
+        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
+    return data, reg, accuracy(train_scores, y_train), accuracy(test_scores, y_test)
+
+
+def probe_values(net, config, x, label=None):
+    """Scores, probabilities, hidden values and prediction at one point (float64);
+    with a label, its data loss and each class's term (SVM margins or −ln p)."""
+    X = np.asarray([x], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        scores, cache = net.forward(X)
+        out = {
+            "x": [float(v) for v in x],
+            "scores": [finite(v) for v in scores[0]],
+            "probs": [finite(v) for v in softmax(scores)[0]],
+            "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
+            "prediction": int(scores[0].argmax()),
+        }
+        if label is not None:
+            y = np.asarray([label])
+            out["label"] = int(label)
+            out["loss"] = finite(loss_terms(config.loss, scores, y, config.margin)[0][0])
+            if config.loss == "svm":
+                out["margins"] = [finite(v) for v in svm_margins(scores, y, config.margin)[0]]
+            else:
+                out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
+    return out
+
+
 class TrainingSession:
     """A network learning one dataset, one step at a time."""
 
@@ -338,67 +390,58 @@ class TrainingSession:
 
     def evaluate(self):
         """(data loss on the training points, λR(W), train accuracy, test accuracy) now."""
-        c = self.config
-        with np.errstate(all="ignore"):
-            scores = self.net.scores(self.dataset.X)
-            test = self.dataset.test
-            train_scores, test_scores = scores[~test], scores[test]
-            data = float(loss_terms(c.loss, train_scores, self.y_train, c.margin)[0].mean()) \
-                if len(self.y_train) else 0.0
-            reg = c.reg * sum(float(np.vdot(w, w)) for w in self.net.weights)
-        return data, reg, accuracy(train_scores, self.y_train), accuracy(test_scores, self.y_test)
+        return evaluate(self.net, self.config, self.dataset)
 
     # ---- what the client sees ----------------------------------------------
 
     def probe(self, x, label=None):
         """Scores, probabilities, hidden values and prediction at one point (float64)."""
-        c = self.config
-        X = np.asarray([x], dtype=np.float64)
-        with np.errstate(all="ignore"):
-            scores, cache = self.net.forward(X)
-            out = {
-                "x": [float(v) for v in x],
-                "scores": [finite(v) for v in scores[0]],
-                "probs": [finite(v) for v in softmax(scores)[0]],
-                "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
-                "prediction": int(scores[0].argmax()),
-            }
-            if label is not None:
-                y = np.asarray([label])
-                out["label"] = int(label)
-                out["loss"] = finite(loss_terms(c.loss, scores, y, c.margin)[0][0])
-                if c.loss == "svm":
-                    out["margins"] = [finite(v) for v in svm_margins(scores, y, c.margin)[0]]
-                else:
-                    out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
-        return out
+        return probe_values(self.net, self.config, x, label)
 
-    def summary(self):
-        """The fields every frame carries, without history and boundary."""
-        data, reg, train_acc, test_acc = self.evaluate()
-        return {
-            "step": self.step_count,
-            "epoch": self.epoch,
-            "running": self.running,
-            "status": self.status,
+    def snapshot(self):
+        """What the next frame shows, frozen: cheap, taken between training
+        steps, so that the frame can be rendered while training goes on."""
+        points = None
+        if self.points_changed:
+            points, self.points_changed = self.points_payload(), False
+        return FrameSnapshot(
+            net=self.net.copy(), config=self.config, dataset=self.dataset, extent=self.extent,
+            step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
+            history=self.history.take_unsent(), points=points, probe_point=self.probe_point)
+
+    def render(self, snap):
+        """The `frame` message for a snapshot (a dict of JSON-safe values).
+
+        Only one thread at a time may render a session's frames (the boundary
+        buffers are reused); it need not be the training thread.
+        """
+        data, reg, train_acc, test_acc = evaluate(snap.net, snap.config, snap.dataset)
+        out = {
+            "type": "frame",
+            "step": snap.step,
+            "epoch": snap.epoch,
+            "running": snap.running,
+            "status": snap.status,
             "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
-            "train_accuracy": finite(train_acc) if train_acc is not None else None,
-            "test_accuracy": finite(test_acc) if test_acc is not None else None,
+            "train_accuracy": None if train_acc is None else finite(train_acc),
+            "test_accuracy": None if test_acc is None else finite(test_acc),
+            "history": snap.history,
         }
+        # While diverged the last good boundary stays on screen.
+        if snap.status == "ok" or self.last_boundary is None:
+            with np.errstate(all="ignore"):
+                self.last_boundary = self.boundary.encode(snap.net, snap.extent,
+                                                          snap.config.grid_resolution)
+        out["boundary"] = self.last_boundary
+        if snap.points is not None:
+            out["points"] = snap.points
+        if snap.probe_point is not None:
+            out["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
+        return out
 
     def frame(self):
-        """One `frame` message (a dict of JSON-safe values)."""
-        out = {"type": "frame", **self.summary(), "history": self.history.take_unsent()}
-        if self.status == "ok" or self.last_boundary is None:
-            with np.errstate(all="ignore"):
-                self.last_boundary = self.boundary.encode(self.net, self.extent, self.config.grid_resolution)
-        out["boundary"] = self.last_boundary
-        if self.points_changed:
-            out["points"] = self.points_payload()
-            self.points_changed = False
-        if self.probe_point is not None:
-            out["probe"] = self.probe(*self.probe_point)
-        return out
+        """One `frame` message, now."""
+        return self.render(self.snapshot())
 
     def points_payload(self):
         """The session's points: X, y, test flags (the dataset plus user points)."""

@@ -84,6 +84,7 @@ class Connection:
         self.outbox: list = []          # control messages, sent before any frame
         self.frame_slot = None          # at most one frame waiting to be sent
         self.sending_frame = False
+        self.drawing = None             # the task drawing the next frame
         self.wake_writer = asyncio.Event()
         self.wake_runner = asyncio.Event()
         self.frame_wanted = True        # a frame follows hello at once
@@ -99,7 +100,7 @@ class Connection:
         self.wake_writer.set()
 
     def frame_slot_free(self):
-        return self.frame_slot is None and not self.sending_frame
+        return self.frame_slot is None and not self.sending_frame and self.drawing is None
 
     async def writer(self):
         while True:
@@ -150,34 +151,56 @@ class Connection:
                 self.allowance = min(self.allowance + rate * (now - last_tick), max(1.0, rate / 4))
             last_tick = now
             if t.running:
-                await self.train_slice()
                 self.frame_wanted = True
-            await self.maybe_frame()
+                await self.train_slice()
+            else:
+                await self.maybe_frame()
             await self.idle()
 
     async def train_slice(self):
+        """One turn on the training thread. When a frame falls due within the
+        turn, the turn ends there and brings the frame's snapshot back with it
+        (one trip through the shared queue, not two)."""
         t = self.training
         limited = t.config.speed > 0
         max_steps = int(self.allowance) if limited else 1 << 30
-        if max_steps <= 0:
-            return
         seconds = self.store.slice_seconds()
-        if self.frame_slot_free():  # end the slice when the next frame falls due
-            seconds = min(seconds, max(0.001, self.next_frame_at - time.monotonic()))
-        done = await self.store.run(_train_for, t, max_steps, seconds)
+        until_frame = self.next_frame_at - time.monotonic()
+        snap = self.frame_slot_free() and until_frame <= seconds
+        if snap:
+            seconds = max(0.0, until_frame)
+        elif max_steps <= 0:
+            return
+        done, snapshot = await self.store.run(_train_for, t, max_steps, seconds, snap)
         if limited:
             self.allowance -= done
+        if snapshot is not None:
+            self.start_drawing(snapshot)
 
     async def maybe_frame(self):
+        """A frame while paused: one within 1/fps of a change."""
         if not self.frame_wanted or not self.frame_slot_free():
             return
-        now = time.monotonic()
-        if now < self.next_frame_at:
+        if time.monotonic() < self.next_frame_at:
             return
-        self.frame_slot = await self.store.run(_frame_text, self.training)
+        self.start_drawing(await self.store.run(self.training.snapshot))
+
+    def start_drawing(self, snapshot):
+        t = self.training
+        now = time.monotonic()
+        self.drawing = asyncio.create_task(self.draw(snapshot))
+        self.frame_wanted = t.running
+        # Keep to the fps grid (a late frame does not push every later one back),
+        # but never owe a burst of frames after a pause.
+        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now)
+
+    async def draw(self, snapshot):
+        """Draw a frame on the frame thread while this session trains on."""
+        try:
+            self.frame_slot = await self.store.draw(_frame_text, self.training, snapshot)
+        finally:
+            self.drawing = None
         self.wake_writer.set()
-        self.frame_wanted = self.training.running
-        self.next_frame_at = now + 1.0 / self.training.config.fps
 
     async def idle(self):
         """Yield to the loop; while there is nothing to train, sleep until a
@@ -232,7 +255,8 @@ class Connection:
         t = self.training
         left = n
         while left > 0 and t.status == "ok":
-            left -= await self.store.run(_train_for, t, left, self.store.slice_seconds())
+            done, _ = await self.store.run(_train_for, t, left, self.store.slice_seconds())
+            left -= done
 
     async def apply_config(self, patch):
         t = self.training
@@ -309,6 +333,8 @@ class Connection:
             # below raises at once and nothing after it would run.
             self.closed = True
             self.live.detach(self)
+            if self.drawing is not None:
+                tasks.append(self.drawing)
             for task in tasks:
                 task.cancel()
             # asyncio.wait, not gather: it does not re-cancel the tasks, so a
@@ -342,14 +368,16 @@ def _data_changes(old, new):
     return any(getattr(old, k) != getattr(new, k) for k in DATA_FIELDS)
 
 
-def _train_for(training, max_steps, seconds):
-    """On the training thread: up to max_steps steps within `seconds`."""
-    return training.train(max_steps, deadline=time.perf_counter() + seconds)
+def _train_for(training, max_steps, seconds, snapshot=False):
+    """On the training thread: up to max_steps steps within `seconds` (at
+    least one), then the frame snapshot if asked: (steps, snapshot or None)."""
+    done = training.train(max_steps, deadline=time.perf_counter() + seconds) if max_steps > 0 else 0
+    return done, training.snapshot() if snapshot else None
 
 
-def _frame_text(training):
-    """On the training thread: the frame, already serialised."""
-    return dumps(training.frame())
+def _frame_text(training, snapshot):
+    """On the frame thread: the frame, already serialised."""
+    return dumps(training.render(snapshot))
 
 
 @router.websocket("/ws/session")
