@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .config import Settings
 from .datasets import DATASETS
-from .training import TrainingSession
+from .training import TrainingSession, draw_frame_json
 
 
 class SessionRefused(Exception):
@@ -76,9 +76,10 @@ class SessionStore:
         """Run CPU work on the shared training thread."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def draw(self, fn, *args):
-        """Run frame drawing on the shared frame thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._frame_executor, fn, *args)
+    async def draw(self, training: TrainingSession, snapshot) -> str:
+        """A frame's JSON text, drawn from ``snapshot`` on the shared frame thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._frame_executor, _draw, training, snapshot)
 
     # ---- create, resume, expire -------------------------------------------
 
@@ -143,6 +144,12 @@ class SessionStore:
                                 "description": d.description}
                          for name, d in DATASETS.items()},
         }
+
+
+def _draw(training, snapshot):
+    text, boundary = draw_frame_json(snapshot, training.boundary)
+    training.last_boundary = boundary  # shown again while diverged
+    return text
 
 
 def _limit_blas_threads():

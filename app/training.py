@@ -6,6 +6,7 @@ is synchronous and is called from one thread at a time.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -76,6 +77,17 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
         if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
             patch["classes"] = spec.default_classes
     return replace(config, **patch)
+
+
+def to_json(message) -> str:
+    """Strict, compact JSON: a NaN that slipped through raises instead of being sent."""
+    return json.dumps(message, allow_nan=False, separators=(",", ":"))
+
+
+def draw_frame_json(snap: FrameSnapshot, grid: BoundaryGrid):
+    """(the frame as JSON text, its boundary)."""
+    out = render_frame(snap, grid)
+    return to_json(out), out["boundary"]
 
 
 def finite(x):
@@ -220,6 +232,36 @@ class FrameSnapshot:
     history: dict
     points: dict | None
     probe_point: tuple | None
+    last_boundary: dict | None = None
+
+
+def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
+    """The `frame` message for a snapshot (a dict of JSON-safe values).
+
+    Pure but for ``grid``'s reused buffers: one thread at a time per grid.
+    """
+    data, reg, train_acc, test_acc = evaluate(snap.net, snap.config, snap.dataset)
+    out = {
+        "type": "frame",
+        "step": snap.step,
+        "epoch": snap.epoch,
+        "running": snap.running,
+        "status": snap.status,
+        "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
+        "train_accuracy": None if train_acc is None else finite(train_acc),
+        "test_accuracy": None if test_acc is None else finite(test_acc),
+        "history": snap.history,
+    }
+    if snap.last_boundary is not None:
+        out["boundary"] = snap.last_boundary
+    else:
+        with np.errstate(all="ignore"):
+            out["boundary"] = grid.encode(snap.net, snap.extent, snap.config.grid_resolution)
+    if snap.points is not None:
+        out["points"] = snap.points
+    if snap.probe_point is not None:
+        out["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
+    return out
 
 
 def evaluate(net, config, dataset):
@@ -400,43 +442,21 @@ class TrainingSession:
 
     def snapshot(self):
         """What the next frame shows, frozen: cheap, taken between training
-        steps, so that the frame can be rendered while training goes on."""
+        steps, so that the frame can be drawn elsewhere while training goes on."""
         points = None
         if self.points_changed:
             points, self.points_changed = self.points_payload(), False
         return FrameSnapshot(
             net=self.net.copy(), config=self.config, dataset=self.dataset, extent=self.extent,
             step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
-            history=self.history.take_unsent(), points=points, probe_point=self.probe_point)
+            history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
+            # While diverged the last good boundary stays on screen.
+            last_boundary=self.last_boundary if self.status != "ok" else None)
 
     def render(self, snap):
-        """The `frame` message for a snapshot (a dict of JSON-safe values).
-
-        Only one thread at a time may render a session's frames (the boundary
-        buffers are reused); it need not be the training thread.
-        """
-        data, reg, train_acc, test_acc = evaluate(snap.net, snap.config, snap.dataset)
-        out = {
-            "type": "frame",
-            "step": snap.step,
-            "epoch": snap.epoch,
-            "running": snap.running,
-            "status": snap.status,
-            "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
-            "train_accuracy": None if train_acc is None else finite(train_acc),
-            "test_accuracy": None if test_acc is None else finite(test_acc),
-            "history": snap.history,
-        }
-        # While diverged the last good boundary stays on screen.
-        if snap.status == "ok" or self.last_boundary is None:
-            with np.errstate(all="ignore"):
-                self.last_boundary = self.boundary.encode(snap.net, snap.extent,
-                                                          snap.config.grid_resolution)
-        out["boundary"] = self.last_boundary
-        if snap.points is not None:
-            out["points"] = snap.points
-        if snap.probe_point is not None:
-            out["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
+        """The `frame` message for a snapshot, drawn with this session's grid."""
+        out = render_frame(snap, self.boundary)
+        self.last_boundary = out["boundary"]
         return out
 
     def frame(self):

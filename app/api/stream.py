@@ -18,15 +18,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..schemas import ClientMessage, SessionConfig
 from ..sessions import LiveSession, SessionRefused, SessionStore
-from ..training import DATA_FIELDS, ConfigError, check_config, merge_config
+from ..training import DATA_FIELDS, ConfigError, check_config, merge_config, to_json
 
 router = APIRouter()
 
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 
 
-def dumps(message) -> str:
-    return json.dumps(message, allow_nan=False, separators=(",", ":"))
+dumps = to_json
 
 
 def _reject_constant(name):
@@ -197,7 +196,7 @@ class Connection:
     async def draw(self, snapshot):
         """Draw a frame on the frame thread while this session trains on."""
         try:
-            self.frame_slot = await self.store.draw(_frame_text, self.training, snapshot)
+            self.frame_slot = await self.store.draw(self.training, snapshot)
         finally:
             self.drawing = None
         self.wake_writer.set()
@@ -373,11 +372,6 @@ def _train_for(training, max_steps, seconds, snapshot=False):
     least one), then the frame snapshot if asked: (steps, snapshot or None)."""
     done = training.train(max_steps, deadline=time.perf_counter() + seconds) if max_steps > 0 else 0
     return done, training.snapshot() if snapshot else None
-
-
-def _frame_text(training, snapshot):
-    """On the frame thread: the frame, already serialised."""
-    return dumps(training.render(snapshot))
 
 
 @router.websocket("/ws/session")
