@@ -40,12 +40,7 @@ export class LossChart {
   constructor(div, { logScale = false } = {}) {
     this.div = div;
     this.logScale = logScale;
-    this.pending = TRACES.map(() => ({ x: [], y: [] }));
-    this.pendingCount = 0;
-    this.count = 0;
-    this.lastStep = -1;
-    this.lastKept = -Infinity;
-    this.stride = 1;
+    this.forgetPoints();
     this.timer = null;
     this.lastFlush = 0;
     this.fontSize = 12;
@@ -95,14 +90,19 @@ export class LossChart {
     this.div.parentElement?.classList.toggle("is-empty", this.count === 0);
   }
 
-  /** Forget every point (reset, re-initialization, new session). */
-  clear() {
+  /** The bookkeeping of points received and kept, emptied. */
+  forgetPoints() {
     this.pending = TRACES.map(() => ({ x: [], y: [] }));
     this.pendingCount = 0;
     this.count = 0;
     this.lastStep = -1;
     this.lastKept = -Infinity;
     this.stride = 1;
+  }
+
+  /** Forget every point (reset, re-initialization, new session). */
+  clear() {
+    this.forgetPoints();
     this.markEmpty();
     if (!this.ready) return;
     const update = { x: TRACES.map(() => []), y: TRACES.map(() => []) };
