@@ -1,6 +1,22 @@
 """Pydantic models for every REST request and response and every WebSocket message."""
 from __future__ import annotations
 
+from typing import Annotated, Literal, Optional, Union
+
+import numpy as _np
+from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import PrivateAttr as _PrivateAttr
+from pydantic import ValidationInfo as _ValidationInfo
+from pydantic import WithJsonSchema as _WithJsonSchema
+from pydantic import field_validator as _field_validator
+from pydantic_core import PydanticCustomError as _FieldError
+
+from .config import get_settings
+
+ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
+InitName = Literal["small", "xavier", "he"]
+LossName = Literal["softmax", "svm"]
+
 # ---- REST API v1 ----
 # Bodies of /api/v1 (docs/api.md). A request is checked in two passes:
 # pydantic checks every value's type and each array's shape here, so an error's
@@ -9,19 +25,6 @@ from __future__ import annotations
 # Arrays are validated by pydantic-core (Rust) as lists of strict finite floats
 # and converted to float64 NumPy arrays once, in `model_post_init`.
 
-from typing import Annotated, Literal, Optional  # noqa: E402
-
-import numpy as _np  # noqa: E402
-from pydantic import BaseModel, Field  # noqa: E402
-from pydantic import PrivateAttr as _PrivateAttr  # noqa: E402
-from pydantic import ValidationInfo as _ValidationInfo  # noqa: E402
-from pydantic import WithJsonSchema as _WithJsonSchema  # noqa: E402
-from pydantic import field_validator as _field_validator  # noqa: E402
-from pydantic_core import PydanticCustomError as _FieldError  # noqa: E402
-
-RestActivation = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
-RestLoss = Literal["softmax", "svm"]
-RestInit = Literal["small", "xavier", "he"]
 
 # A JSON number that fits a float64: ints are taken, booleans, strings, null,
 # NaN, ±Infinity and overflowing literals (1e400, parsed as inf) are refused.
@@ -90,7 +93,7 @@ class LayerParams(BaseModel):
 class ModelParams(BaseModel):
     """A fully connected network: affine layers with `activation` between them."""
 
-    activation: RestActivation = Field("relu", description="applied after every layer but the last")
+    activation: ActivationName = Field("relu", description="applied after every layer but the last")
     layers: list[LayerParams] = Field(
         min_length=1, description="one or more affine layers (0 to 5 hidden), input to output")
 
@@ -125,7 +128,7 @@ class ForwardRequest(BaseModel):
     model: ModelParams
     X: Matrix = Field(description="inputs, shape (N, D): one row per example")
     y: Optional[Labels] = None
-    loss: RestLoss = "softmax"
+    loss: LossName = "softmax"
     reg: float = Field(0.0, ge=0, le=100, strict=True, allow_inf_nan=False,
                        description="λ in λ Σ W² (weights only)")
     margin: float = Field(1.0, ge=0, le=100, strict=True, allow_inf_nan=False,
@@ -211,7 +214,7 @@ class LayerValues(BaseModel):
 
 
 class ModelValues(BaseModel):
-    activation: RestActivation
+    activation: ActivationName
     layers: list[LayerValues]
 
 
@@ -257,8 +260,8 @@ class StepResponse(BaseModel):
 class CreateModelRequest(BaseModel):
     sizes: list[Annotated[int, Field(strict=True)]] = Field(
         min_length=2, description="[D, H_1, ..., C]: input width, hidden widths, classes", examples=[[2, 100, 3]])
-    activation: RestActivation = "relu"
-    init: RestInit = Field("small", description="small: 0.01·N(0,1); xavier: N(0, 1/fan_in); he: N(0, 2/fan_in)")
+    activation: ActivationName = "relu"
+    init: InitName = Field("small", description="small: 0.01·N(0,1); xavier: N(0, 1/fan_in); he: N(0, 2/fan_in)")
     seed: int = Field(0, ge=0, le=2**64 - 1, strict=True)
 
 
@@ -297,11 +300,6 @@ class DatasetPoints(BaseModel):
 # each). The server builds its frames as plain dicts for speed; tests validate
 # real messages against these models.
 
-from typing import Annotated, Literal, Optional, Union  # noqa: E402
-
-from pydantic import BaseModel, ConfigDict, Field, Strict  # noqa: E402
-
-from .config import get_settings  # noqa: E402
 
 _LIMITS = get_settings()
 
@@ -312,9 +310,6 @@ SFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 SBool = Annotated[bool, Strict()]
 
 DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear"]
-ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
-InitName = Literal["small", "xavier", "he"]
-LossName = Literal["softmax", "svm"]
 OptimizerName = Literal["sgd", "momentum", "adam"]
 
 

@@ -596,7 +596,11 @@ def test_openapi_lists_the_request_and_response_bodies(client):
 
 
 def test_schema_names_match_the_engine():
-    from app.schemas import RestActivation, RestInit, RestLoss
-    assert set(RestActivation.__args__) == set(ACTIVATIONS)
-    assert set(RestLoss.__args__) == set(LOSSES)
-    assert set(RestInit.__args__) == set(INITS)
+    from app.datasets import DATASETS
+    from app.nn import OPTIMIZERS
+    from app.schemas import ActivationName, DatasetName, InitName, LossName, OptimizerName
+    assert set(ActivationName.__args__) == set(ACTIVATIONS)
+    assert set(LossName.__args__) == set(LOSSES)
+    assert set(InitName.__args__) == set(INITS)
+    assert set(OptimizerName.__args__) == set(OPTIMIZERS)
+    assert list(DatasetName.__args__) == list(DATASETS)

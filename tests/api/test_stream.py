@@ -865,7 +865,7 @@ def test_a_client_that_does_not_read_gets_no_backlog():
             assert (await client.read())["type"] == "frame"
             client.say({"type": "play"})
             for _ in range(3):
-                f = await client.read()
+                await client.read()
             built = client.built
             await asyncio.sleep(1.0)          # not reading while it runs at 30 fps
             assert client.waiting() <= 3
