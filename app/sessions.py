@@ -38,6 +38,7 @@ class LiveSession:
         self.training = training
         self.connection = None
         self.last_seen = time.monotonic()
+        self.used = 0.0  # seconds of the training thread this session has had
 
     def attach(self, connection):
         """Attach ``connection``; returns the one it takes over from, if any."""
@@ -76,8 +77,9 @@ class SessionStore:
         """Run CPU work on the shared training thread."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
-    async def draw(self, training: TrainingSession, snapshot) -> str:
-        """A frame's JSON text, drawn from ``snapshot`` on the shared frame thread."""
+    async def draw(self, training: TrainingSession, snapshot):
+        """(a frame's JSON text, the seconds it took), drawn from ``snapshot``
+        on the shared frame thread."""
         return await asyncio.get_running_loop().run_in_executor(
             self._frame_executor, _draw, training, snapshot)
 
@@ -117,9 +119,26 @@ class SessionStore:
 
     # ---- fair shares ------------------------------------------------------
 
+    def running(self):
+        return [s for s in self.sessions.values() if s.connection is not None and s.training.running]
+
     def running_count(self):
-        return sum(1 for s in self.sessions.values()
-                   if s.connection is not None and s.training.running)
+        return len(self.running())
+
+    def lead(self, live: LiveSession):
+        """How far ahead of the least-served running session ``live`` is, in
+        seconds of training-thread time. Turns are at least one step, and a
+        step of a big network takes a second: a session that is ahead waits,
+        so that time, not turns, is shared fairly."""
+        used = [s.used for s in self.running() if s is not live]
+        return live.used - min(used) if used else 0.0
+
+    def join_running(self, live: LiveSession):
+        """A session that starts to play starts level with the others
+        (neither owed the time it spent paused nor behind)."""
+        used = [s.used for s in self.running() if s is not live]
+        if used:
+            live.used = min(used)
 
     def slice_seconds(self):
         """How long one training slice may run: shorter as more sessions run, so
@@ -147,9 +166,10 @@ class SessionStore:
 
 
 def _draw(training, snapshot):
+    start = time.perf_counter()
     text, boundary = draw_frame_json(snapshot, training.boundary)
     training.last_boundary = boundary  # shown again while diverged
-    return text
+    return text, time.perf_counter() - start
 
 
 def _limit_blas_threads():

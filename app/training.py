@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 
@@ -310,6 +311,10 @@ class TrainingSession:
         self.running = False
         self.probe_point = None  # (x, label or None)
         self.boundary = BoundaryGrid()
+        # Held by whoever changes or reads the network: the training thread,
+        # or the event loop taking a frame's snapshot while that thread is busy
+        # with another session.
+        self.lock = threading.Lock()
         self.last_boundary = None   # shown again while diverged
         self.points_changed = True  # the next frame carries the points
         self._build_data()

@@ -23,6 +23,9 @@ from ..training import DATA_FIELDS, ConfigError, check_config, merge_config, to_
 router = APIRouter()
 
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
+# How far (seconds of training-thread time) a session may run ahead of the
+# least-served running session before it sits out its turns.
+FAIR_LEAD_SECONDS = 0.25
 
 
 dumps = to_json
@@ -84,6 +87,7 @@ class Connection:
         self.frame_slot = None          # at most one frame waiting to be sent
         self.sending_frame = False
         self.drawing = None             # the task drawing the next frame
+        self.draw_seconds = 0.0         # how long the last frame took to draw
         self.wake_writer = asyncio.Event()
         self.wake_runner = asyncio.Event()
         self.frame_wanted = True        # a frame follows hello at once
@@ -151,26 +155,39 @@ class Connection:
             last_tick = now
             if t.running:
                 self.frame_wanted = True
+                if self.frame_due():
+                    self.frame_now()
                 await self.train_slice()
             else:
                 await self.maybe_frame()
             await self.idle()
 
+    async def locked(self, fn, *args):
+        """Run ``fn`` on the training thread, holding this session's lock."""
+        return await self.store.run(_locked, self.training.lock, fn, *args)
+
     async def train_slice(self):
         """One turn on the training thread. When a frame falls due within the
         turn, the turn ends there and brings the frame's snapshot back with it
-        (one trip through the shared queue, not two)."""
+        (one trip through the shared queue, not two). A session that has had
+        more than its share of the thread sits its turn out (frames still go)."""
         t = self.training
         limited = t.config.speed > 0
         max_steps = int(self.allowance) if limited else 1 << 30
         seconds = self.store.slice_seconds()
+        lead = self.store.lead(self.live)
+        if lead > FAIR_LEAD_SECONDS:
+            max_steps = 0
         until_frame = self.next_frame_at - time.monotonic()
         snap = self.frame_slot_free() and until_frame <= seconds
         if snap:
             seconds = max(0.0, until_frame)
         elif max_steps <= 0:
+            if lead > FAIR_LEAD_SECONDS:  # let the others catch up
+                await asyncio.sleep(min(lead, 0.05))
             return
-        done, snapshot = await self.store.run(_train_for, t, max_steps, seconds, snap)
+        done, used, snapshot = await self.locked(_train_for, t, max_steps, seconds, snap)
+        self.live.used += used
         if limited:
             self.allowance -= done
         if snapshot is not None:
@@ -178,11 +195,25 @@ class Connection:
 
     async def maybe_frame(self):
         """A frame while paused: one within 1/fps of a change."""
-        if not self.frame_wanted or not self.frame_slot_free():
-            return
-        if time.monotonic() < self.next_frame_at:
-            return
-        self.start_drawing(await self.store.run(self.training.snapshot))
+        if self.frame_due() and not self.frame_now():
+            self.start_drawing(await self.locked(self.training.snapshot))
+
+    def frame_due(self):
+        return self.frame_wanted and self.frame_slot_free() and time.monotonic() >= self.next_frame_at
+
+    def frame_now(self):
+        """Take the snapshot here, on the event loop, if the training thread is
+        not busy with this session (it may be training another one): the frame
+        then waits for no one's turn. False if the session is busy."""
+        t = self.training
+        if not t.lock.acquire(blocking=False):
+            return False
+        try:
+            snapshot = t.snapshot()
+        finally:
+            t.lock.release()
+        self.start_drawing(snapshot)
+        return True
 
     def start_drawing(self, snapshot):
         t = self.training
@@ -190,13 +221,17 @@ class Connection:
         self.drawing = asyncio.create_task(self.draw(snapshot))
         self.frame_wanted = t.running
         # Keep to the fps grid (a late frame does not push every later one back),
-        # but never owe a burst of frames after a pause.
-        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now)
+        # but never owe a burst of frames after a pause. A session whose frames
+        # are slow to draw (a big network on a 200² grid takes seconds) takes
+        # at most its share of the frame thread: no more than one draw in as
+        # many as there are sessions playing.
+        share = self.draw_seconds * self.store.running_count()
+        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
 
     async def draw(self, snapshot):
         """Draw a frame on the frame thread while this session trains on."""
         try:
-            self.frame_slot = await self.store.draw(self.training, snapshot)
+            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot)
         finally:
             self.drawing = None
         self.wake_writer.set()
@@ -233,11 +268,12 @@ class Connection:
                 self.post(error("the network diverged: reset it (or change a setting that "
                                 "re-initializes it) before playing", "status"))
                 return
+            self.store.join_running(self.live)
             t.running = True
         elif kind == "pause":
             t.running = False
         elif kind == "reset":
-            await self.store.run(t.reset)
+            await self.locked(t.reset)
         elif kind == "step":
             t.running = False
             await self.run_steps(msg.n)
@@ -254,7 +290,8 @@ class Connection:
         t = self.training
         left = n
         while left > 0 and t.status == "ok":
-            done, _ = await self.store.run(_train_for, t, left, self.store.slice_seconds())
+            done, used, _ = await self.locked(_train_for, t, left, self.store.slice_seconds())
+            self.live.used += used
             left -= done
 
     async def apply_config(self, patch):
@@ -270,7 +307,7 @@ class Connection:
         except ConfigError as exc:
             self.post(error(str(exc), exc.field))
             return
-        reset = await self.store.run(t.apply_config, clean)
+        reset = await self.locked(t.apply_config, clean)
         self.post({"type": "config", "config": t.config.to_dict(), "reset": reset})
 
     async def set_probe(self, msg):
@@ -279,12 +316,12 @@ class Connection:
             self.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
             return
         t.probe_point = (tuple(msg.x), msg.label)
-        self.post({"type": "probe", **await self.store.run(t.probe, *t.probe_point)})
+        self.post({"type": "probe", **await self.locked(t.probe, *t.probe_point)})
 
     async def change_points(self, msg):
         t = self.training
         if msg.clear:
-            await self.store.run(t.clear_points)
+            await self.locked(t.clear_points)
         if msg.add:
             classes = t.config.classes
             if any(label >= classes for _, _, label in msg.add):
@@ -293,7 +330,7 @@ class Connection:
             if t.n_points + len(msg.add) > self.settings.max_points:
                 self.post(error(f"a session holds at most {self.settings.max_points} points", "add"))
                 return
-            await self.store.run(t.add_points, msg.add)
+            await self.locked(t.add_points, msg.add)
 
     # ---- the connection's life ------------------------------------------
 
@@ -367,11 +404,19 @@ def _data_changes(old, new):
     return any(getattr(old, k) != getattr(new, k) for k in DATA_FIELDS)
 
 
+def _locked(lock, fn, *args):
+    with lock:
+        return fn(*args)
+
+
 def _train_for(training, max_steps, seconds, snapshot=False):
     """On the training thread: up to max_steps steps within `seconds` (at
-    least one), then the frame snapshot if asked: (steps, snapshot or None)."""
-    done = training.train(max_steps, deadline=time.perf_counter() + seconds) if max_steps > 0 else 0
-    return done, training.snapshot() if snapshot else None
+    least one), then the frame snapshot if asked:
+    (steps, seconds it took, snapshot or None)."""
+    start = time.perf_counter()
+    done = training.train(max_steps, deadline=start + seconds) if max_steps > 0 else 0
+    used = time.perf_counter() - start
+    return done, used, training.snapshot() if snapshot else None
 
 
 @router.websocket("/ws/session")

@@ -401,6 +401,32 @@ def test_reset(tc):
         next_frame(ws, lambda f: not f["running"])
 
 
+def test_a_huge_network_does_not_starve_a_small_one(tc):
+    """A step of 3×1024 units on 5,000 points takes about a second and cannot be
+    cut short; the other session keeps training and keeps getting frames,
+    because time on the training thread (not turns) is shared, a slow-to-draw
+    session gets at most its share of the frame thread, and a frame's snapshot
+    does not wait for the training thread while it is busy with another session."""
+    with session(tc) as (heavy, _, _), session(tc) as (light, _, _):
+        send(heavy, {"type": "config", "config": {
+            "hidden_sizes": [1024, 1024, 1024], "n_points": 5000, "classes": 10}})
+        reply(heavy, "config")
+        send(heavy, {"type": "play"})
+        send(light, {"type": "play"})
+        first = next_frame(light, lambda f: f["running"])
+        frames, last = 0, first
+        deadline = time.monotonic() + 4.0
+        while time.monotonic() < deadline:
+            msg = recv(light)
+            if msg["type"] == "frame":
+                frames, last = frames + 1, msg
+        send(heavy, {"type": "pause"})
+        send(light, {"type": "pause"})
+    # Without the fairness rules: about 2 frames and ~300 steps in 4 s.
+    assert frames >= 12, frames
+    assert last["step"] - first["step"] >= 400, (first["step"], last["step"])
+
+
 def test_speed_limits_steps_per_second(tc):
     with session(tc) as (ws, _, _):
         send(ws, {"type": "config", "config": {"speed": 100, "fps": 10}})
