@@ -422,8 +422,9 @@ def test_a_huge_network_does_not_starve_a_small_one(tc):
                 frames, last = frames + 1, msg
         send(heavy, {"type": "pause"})
         send(light, {"type": "pause"})
-    # Without the fairness rules: about 2 frames and ~300 steps in 4 s.
-    assert frames >= 12, frames
+    # Without the fairness rules: 1 frame in 4 s. With them, 9 to 15 here
+    # (the heavy session's own frames take a second each to draw).
+    assert frames >= 6, frames
     assert last["step"] - first["step"] >= 400, (first["step"], last["step"])
 
 
