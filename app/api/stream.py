@@ -90,6 +90,8 @@ class Connection:
         self.draw_seconds = 0.0         # how long the last frame took to draw
         self.wake_writer = asyncio.Event()
         self.wake_runner = asyncio.Event()
+        self.wake_framer = asyncio.Event()
+        self.busy = False               # a command is being applied
         self.frame_wanted = True        # a frame follows hello at once
         self.next_frame_at = 0.0
         self.allowance = 0.0            # steps earned at a limited `speed`
@@ -118,7 +120,7 @@ class Connection:
                     await self.ws.send_text(text)
                 finally:
                     self.sending_frame = False
-                self.wake_runner.set()
+                self.wake_framer.set()
 
     # ---- receiving ------------------------------------------------------
 
@@ -143,23 +145,24 @@ class Connection:
     # ---- the runner -----------------------------------------------------
 
     async def runner(self):
+        """Applies commands between training turns, and trains while running."""
         t = self.training
         last_tick = time.monotonic()
         while True:
             while not self.commands.empty():
-                await self.apply(self.commands.get_nowait())
+                self.busy = True  # no frame in the middle of a command (`step n`)
+                try:
+                    await self.apply(self.commands.get_nowait())
+                finally:
+                    self.busy = False
+                self.want_frame()
             now = time.monotonic()
             if t.running and t.config.speed > 0:
                 rate = t.config.speed
                 self.allowance = min(self.allowance + rate * (now - last_tick), max(1.0, rate / 4))
             last_tick = now
             if t.running:
-                self.frame_wanted = True
-                if self.frame_due():
-                    self.frame_now()
                 await self.train_slice()
-            else:
-                await self.maybe_frame()
             await self.idle()
 
     async def locked(self, fn, *args):
@@ -167,88 +170,32 @@ class Connection:
         return await self.store.run(_locked, self.training.lock, fn, *args)
 
     async def train_slice(self):
-        """One turn on the training thread. When a frame falls due within the
-        turn, the turn ends there and brings the frame's snapshot back with it
-        (one trip through the shared queue, not two). A session that has had
-        more than its share of the thread sits its turn out (frames still go)."""
+        """One turn on the training thread. A session that has had more than its
+        share of the thread sits its turn out while the others catch up."""
         t = self.training
-        limited = t.config.speed > 0
-        max_steps = int(self.allowance) if limited else 1 << 30
-        seconds = self.store.slice_seconds()
         lead = self.store.lead(self.live)
         if lead > FAIR_LEAD_SECONDS:
-            max_steps = 0
-        until_frame = self.next_frame_at - time.monotonic()
-        snap = self.frame_slot_free() and until_frame <= seconds
-        if snap:
-            seconds = max(0.0, until_frame)
-        elif max_steps <= 0:
-            if lead > FAIR_LEAD_SECONDS:  # let the others catch up
-                await asyncio.sleep(min(lead, 0.05))
+            await asyncio.sleep(min(lead, 0.05))
             return
-        done, used, snapshot = await self.locked(_train_for, t, max_steps, seconds, snap)
+        max_steps = int(self.allowance) if t.config.speed > 0 else 1 << 30
+        if max_steps <= 0:
+            return
+        seconds = self.store.slice_seconds()
+        if self.frame_slot_free():  # end the turn when the next frame falls due
+            seconds = min(seconds, max(0.0005, self.next_frame_at - time.monotonic()))
+        done, used = await self.locked(_train_for, t, max_steps, seconds)
         self.live.used += used
-        if limited:
+        if t.config.speed > 0:
             self.allowance -= done
-        if snapshot is not None:
-            self.start_drawing(snapshot)
-
-    async def maybe_frame(self):
-        """A frame while paused: one within 1/fps of a change."""
-        if self.frame_due() and not self.frame_now():
-            self.start_drawing(await self.locked(self.training.snapshot))
-
-    def frame_due(self):
-        return self.frame_wanted and self.frame_slot_free() and time.monotonic() >= self.next_frame_at
-
-    def frame_now(self):
-        """Take the snapshot here, on the event loop, if the training thread is
-        not busy with this session (it may be training another one): the frame
-        then waits for no one's turn. False if the session is busy."""
-        t = self.training
-        if not t.lock.acquire(blocking=False):
-            return False
-        try:
-            snapshot = t.snapshot()
-        finally:
-            t.lock.release()
-        self.start_drawing(snapshot)
-        return True
-
-    def start_drawing(self, snapshot):
-        t = self.training
-        now = time.monotonic()
-        self.drawing = asyncio.create_task(self.draw(snapshot))
-        self.frame_wanted = t.running
-        # Keep to the fps grid (a late frame does not push every later one back),
-        # but never owe a burst of frames after a pause. A session whose frames
-        # are slow to draw (a big network on a 200² grid takes seconds) takes
-        # at most its share of the frame thread: no more than one draw in as
-        # many as there are sessions playing.
-        share = self.draw_seconds * self.store.running_count()
-        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
-
-    async def draw(self, snapshot):
-        """Draw a frame on the frame thread while this session trains on."""
-        try:
-            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot)
-        finally:
-            self.drawing = None
-        self.wake_writer.set()
 
     async def idle(self):
-        """Yield to the loop; while there is nothing to train, sleep until a
-        command arrives, a frame falls due, or the writer frees the slot."""
+        """Yield to the loop; with nothing to train, sleep until a command
+        arrives (or, at a limited speed, the next step is due)."""
         t = self.training
         if t.running and (t.config.speed <= 0 or self.allowance >= 1):
             await asyncio.sleep(0)
             return
-        timeout = None
-        if self.frame_wanted:
-            timeout = max(0.0, self.next_frame_at - time.monotonic())
-        if t.running:  # waiting for the next step at a limited speed
-            wait_step = (1 - self.allowance) / t.config.speed
-            timeout = wait_step if timeout is None else min(timeout, wait_step)
+        timeout = (1 - self.allowance) / t.config.speed if t.running else None
         self.wake_runner.clear()
         if not self.commands.empty():
             return
@@ -256,6 +203,60 @@ class Connection:
             await asyncio.wait_for(self.wake_runner.wait(), timeout)
         except asyncio.TimeoutError:
             pass
+
+    # ---- frames ---------------------------------------------------------
+
+    def want_frame(self):
+        self.frame_wanted = True
+        self.wake_framer.set()
+
+    async def framer(self):
+        """Starts a frame whenever one is due: every 1/fps while running, and
+        within 1/fps of a change while paused. The snapshot is taken here, on
+        the event loop, between two of this session's training turns, so a
+        frame waits for no other session's turn."""
+        while True:
+            delay = None
+            if self.frame_wanted and not self.busy and self.frame_slot_free():
+                delay = self.next_frame_at - time.monotonic()
+                if delay <= 0:
+                    if self.frame_now():
+                        continue
+                    delay = 0.001  # this session is on the training thread right now
+            self.wake_framer.clear()
+            try:
+                await asyncio.wait_for(self.wake_framer.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+
+    def frame_now(self):
+        """Snapshot and start drawing, unless the session is being trained (False)."""
+        t = self.training
+        if not t.lock.acquire(blocking=False):
+            return False
+        try:
+            snapshot = t.snapshot()
+        finally:
+            t.lock.release()
+        now = time.monotonic()
+        self.drawing = asyncio.create_task(self.draw(snapshot))
+        self.frame_wanted = t.running
+        # Keep to the fps grid (a late frame does not push every later one back),
+        # but never owe a burst of frames after a pause. A session whose frames
+        # are slow to draw (a big network on a 200² grid takes seconds) takes
+        # at most its share of the frame threads: no more than one draw in as
+        # many as there are sessions playing.
+        share = self.draw_seconds * self.store.running_count()
+        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
+        return True
+
+    async def draw(self, snapshot):
+        """Draw a frame on a frame thread while this session trains on."""
+        try:
+            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot)
+        finally:
+            self.drawing = None
+        self.wake_writer.set()
 
     # ---- commands -------------------------------------------------------
 
@@ -290,7 +291,7 @@ class Connection:
         t = self.training
         left = n
         while left > 0 and t.status == "ok":
-            done, used, _ = await self.locked(_train_for, t, left, self.store.slice_seconds())
+            done, used = await self.locked(_train_for, t, left, self.store.slice_seconds())
             self.live.used += used
             left -= done
 
@@ -354,7 +355,8 @@ class Connection:
             await previous.taken_over()
         self.training.points_changed = True  # this client has not seen them yet
         self.post(self.hello())
-        tasks = [asyncio.create_task(c()) for c in (self.receiver, self.runner, self.writer)]
+        tasks = [asyncio.create_task(c())
+                 for c in (self.receiver, self.runner, self.framer, self.writer)]
         self.tasks = tasks
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -409,14 +411,12 @@ def _locked(lock, fn, *args):
         return fn(*args)
 
 
-def _train_for(training, max_steps, seconds, snapshot=False):
+def _train_for(training, max_steps, seconds):
     """On the training thread: up to max_steps steps within `seconds` (at
-    least one), then the frame snapshot if asked:
-    (steps, seconds it took, snapshot or None)."""
+    least one): (steps, seconds it took)."""
     start = time.perf_counter()
-    done = training.train(max_steps, deadline=start + seconds) if max_steps > 0 else 0
-    used = time.perf_counter() - start
-    return done, used, training.snapshot() if snapshot else None
+    done = training.train(max_steps, deadline=start + seconds)
+    return done, time.perf_counter() - start
 
 
 @router.websocket("/ws/session")
