@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -21,6 +22,7 @@ from ..sessions import LiveSession, SessionRefused, SessionStore
 from ..training import DATA_FIELDS, ConfigError, check_config, merge_config, to_json
 
 router = APIRouter()
+log = logging.getLogger("nn_playground")
 
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 # How far (seconds of training-thread time) a session may run ahead of the
@@ -150,9 +152,13 @@ class Connection:
         last_tick = time.monotonic()
         while True:
             while not self.commands.empty():
+                msg = self.commands.get_nowait()
                 self.busy = True  # no frame in the middle of a command (`step n`)
                 try:
-                    await self.apply(self.commands.get_nowait())
+                    await self.apply(msg)
+                except Exception:  # a bug must cost this command, not the connection
+                    log.exception("applying a %r message failed", msg.type)
+                    self.post(error(f"the server could not apply this {msg.type} message"))
                 finally:
                     self.busy = False
                 self.want_frame()

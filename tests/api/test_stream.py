@@ -942,3 +942,18 @@ def test_takeover_from_a_connection_that_stopped_reading_is_not_held_up():
             await asyncio.wait_for(asyncio.gather(fresh_task, stale_task, return_exceptions=True), 5)
 
     asyncio.run(main())
+
+
+def test_a_failing_command_answers_error_and_keeps_the_connection(tc, monkeypatch):
+    """A bug in applying one command costs that command, not the session."""
+    from app.training import TrainingSession
+
+    def broken_reset(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(TrainingSession, "reset", broken_reset)
+    with session(tc) as (ws, _, frame):
+        send(ws, {"type": "reset"})
+        err = reply(ws, "error")
+        assert "reset" in err["message"] and "boom" not in err["message"]
+        assert paused_step(ws, frame["step"]) == frame["step"] + 1
