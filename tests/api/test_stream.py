@@ -956,4 +956,5 @@ def test_a_failing_command_answers_error_and_keeps_the_connection(tc, monkeypatc
         send(ws, {"type": "reset"})
         err = reply(ws, "error")
         assert "reset" in err["message"] and "boom" not in err["message"]
+        assert next_frame(ws)["step"] == frame["step"]  # the frame after the failed command
         assert paused_step(ws, frame["step"]) == frame["step"] + 1
