@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .config import Settings
 from .datasets import DATASETS
-from .training import TrainingSession, draw_frame_json
+from .training import BoundaryGrid, TrainingSession, draw_frame_json
 
 
 class SessionRefused(Exception):
@@ -58,6 +58,9 @@ class SessionStore:
         self.sessions: dict[str, LiveSession] = {}
         self._executor = None
         self._frame_executor = None
+        # The frame thread's buffers, shared by every session: one frame is
+        # drawn at a time, so 64 sessions need one buffer, not 64.
+        self._grid = BoundaryGrid()
         self._reaper = None
 
     async def start(self):
@@ -81,7 +84,7 @@ class SessionStore:
         """(a frame's JSON text, the seconds it took), drawn from ``snapshot``
         on the shared frame thread."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._frame_executor, _draw, training, snapshot)
+            self._frame_executor, _draw, training, snapshot, self._grid)
 
     # ---- create, resume, expire -------------------------------------------
 
@@ -165,9 +168,9 @@ class SessionStore:
         }
 
 
-def _draw(training, snapshot):
+def _draw(training, snapshot, grid):
     start = time.perf_counter()
-    text, boundary = draw_frame_json(snapshot, training.boundary)
+    text, boundary = draw_frame_json(snapshot, grid)
     training.last_boundary = boundary  # shown again while diverged
     return text, time.perf_counter() - start
 

@@ -157,20 +157,20 @@ class BoundaryGrid:
 
     The grid's structure saves the first layer's matmul: with x_j along the
     columns and y_i along the rows, z[i, j] = x_j·W[0] + y_i·W[1] + b is a
-    broadcast sum of two R×H tables. Buffers are reused between frames.
+    broadcast sum of two R×H tables. The grid is worked through in blocks of
+    rows whose hidden values fit one reused buffer of at most BLOCK_VALUES
+    floats (8 MB), so a 200² grid through 1,024 units needs 8 MB, not 160.
     """
 
-    def __init__(self):
-        self.key = None
+    BLOCK_VALUES = 1 << 21
 
-    def _prepare(self, extent, resolution, hidden):
-        key = (tuple(extent), resolution, hidden)
-        if key != self.key:
-            xmin, xmax, ymin, ymax = extent
-            self.xs = np.linspace(xmin, xmax, resolution, dtype=np.float32)
-            self.ys = np.linspace(ymin, ymax, resolution, dtype=np.float32)
-            self.z = np.empty((resolution, resolution, hidden), dtype=np.float32)
-            self.key = key
+    def __init__(self):
+        self.buffer = np.empty(0, dtype=np.float32)
+
+    def _block(self, size):
+        if self.buffer.size < size:
+            self.buffer = np.empty(size, dtype=np.float32)
+        return self.buffer[:size]
 
     def probabilities(self, net: Network, extent, resolution):
         """(C, R·R) float32, class-major: entry [k, i·R + j] is p_k at (x_j, y_i).
@@ -178,20 +178,27 @@ class BoundaryGrid:
         Class-major because softmax over a short last axis is slow in NumPy;
         over the first axis it is a few whole-row operations.
         """
+        R = resolution
+        xmin, xmax, ymin, ymax = extent
         w0, b0 = (a.astype(np.float32) for a in net.layers[0])
+        layers = [(w.astype(np.float32), b.astype(np.float32)) for w, b in net.layers[1:]]
         width = w0.shape[1]
-        self._prepare(extent, resolution, width)
-        along_x = self.xs[:, None] * w0[0]
-        along_y = self.ys[:, None] * w0[1] + b0
-        h = np.add(along_y[:, None, :], along_x[None, :, :], out=self.z)
-        h = h.reshape(resolution * resolution, width)
-        for w, b in net.layers[1:]:
-            if net.activation == "relu":
-                np.maximum(h, 0, out=h)  # in place: h is this grid's own buffer
-            else:
-                h, _ = activation_forward(net.activation, h)
-            h = h @ w.astype(np.float32) + b.astype(np.float32)
-        scores = np.ascontiguousarray(h.T)
+        along_x = np.linspace(xmin, xmax, R, dtype=np.float32)[:, None] * w0[0]
+        along_y = np.linspace(ymin, ymax, R, dtype=np.float32)[:, None] * w0[1] + b0
+        rows = max(1, min(R, self.BLOCK_VALUES // (R * width)))
+        buffer = self._block(rows * R * width)
+        scores = np.empty((net.layers[-1][0].shape[1], R * R), dtype=np.float32)
+        for i in range(0, R, rows):
+            n = min(rows, R - i)
+            z = buffer[:n * R * width].reshape(n, R, width)
+            h = np.add(along_y[i:i + n, None, :], along_x[None, :, :], out=z).reshape(n * R, width)
+            for w, b in layers:
+                if net.activation == "relu":
+                    np.maximum(h, 0, out=h)  # in place: h is a buffer of our own
+                else:
+                    h, _ = activation_forward(net.activation, h)
+                h = h @ w + b
+            scores[:, i * R:(i + n) * R] = h.T
         scores -= scores.max(axis=0)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=0)

@@ -418,3 +418,23 @@ def test_boundary_of_a_network_beyond_float32_range_is_still_probabilities():
     P = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
     expected = np.rint(255 * softmax(t.net.scores(P))).reshape(R, R, 3)
     assert np.mean(np.abs(u8.astype(int) - expected) <= 1) > 0.999
+
+
+def test_boundary_grid_works_in_bounded_blocks():
+    """A 200² grid through 1,024 units is drawn in row blocks through one
+    buffer of at most BLOCK_VALUES floats, and equals the float64 forward."""
+    import base64
+
+    from app.nn import Network, softmax
+    from app.training import BoundaryGrid
+
+    net = Network.create([2, 1024, 4], "relu", "he", seed=3)
+    grid = BoundaryGrid()
+    extent, R = [-1.5, 1.5, -1.0, 2.0], 200
+    out = grid.encode(net, extent, R)
+    assert grid.buffer.size <= BoundaryGrid.BLOCK_VALUES < R * R * 1024
+    got = np.frombuffer(base64.b64decode(out["data"]), np.uint8).reshape(R, R, 4)
+    xs, ys = np.linspace(-1.5, 1.5, R), np.linspace(-1.0, 2.0, R)
+    points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    want = np.rint(255 * softmax(net.scores(points))).reshape(R, R, 4)
+    assert np.abs(got.astype(int) - want).max() <= 1
