@@ -91,6 +91,10 @@ def draw_frame_json(snap: FrameSnapshot, grid: BoundaryGrid):
     return to_json(out), out["boundary"]
 
 
+def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
+    return {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(old, k)}
+
+
 def finite(x):
     """A float for JSON, or None where the value is NaN or infinite."""
     x = float(x)
@@ -356,7 +360,7 @@ class TrainingSession:
     def apply_config(self, patch: dict) -> bool:
         """Apply a validated partial config; True when it re-initialized."""
         new = merge_config(self.config, patch)
-        changed = {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(self.config, k)}
+        changed = changed_fields(self.config, new)
         self.config = new
         if self.probe_point is not None and (self.probe_point[1] or 0) >= new.classes:
             self.probe_point = (self.probe_point[0], None)  # that class no longer exists

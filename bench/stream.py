@@ -411,14 +411,8 @@ def window_rates(log, start, end):
     return fps, steps, gap, typical
 
 
-async def bench_one(url, port, pid, seconds, warm, probe):
-    ws, hello = await open_session(url)
-    log, rtts, stop = [], [], asyncio.Event()
-    read_task = asyncio.create_task(reader(ws, log, parse_accuracy=True))
-    meter = CpuMeter(pid)
-    t0 = time.perf_counter()
-    await ws.send(PLAY)
-    ping_task = asyncio.create_task(pinger(ws, rtts, stop))
+async def measure_window(port, meter, rtts, warm, seconds, probe):
+    """Warm up, then measure for `seconds`: (start, end, server stats before, after)."""
     await asyncio.sleep(warm)
     rtts.clear()
     meter.start()
@@ -428,6 +422,18 @@ async def bench_one(url, port, pid, seconds, warm, probe):
     w1 = time.perf_counter()
     after = await asyncio.to_thread(get_stats, port) if probe else None
     meter.stop()
+    return w0, w1, before, after
+
+
+async def bench_one(url, port, pid, seconds, warm, probe):
+    ws, hello = await open_session(url)
+    log, rtts, stop = [], [], asyncio.Event()
+    read_task = asyncio.create_task(reader(ws, log, parse_accuracy=True))
+    meter = CpuMeter(pid)
+    t0 = time.perf_counter()
+    await ws.send(PLAY)
+    ping_task = asyncio.create_task(pinger(ws, rtts, stop))
+    w0, w1, before, after = await measure_window(port, meter, rtts, warm, seconds, probe)
     stop.set()
     await ws.send(PAUSE)
     await ping_task
@@ -442,8 +448,7 @@ async def bench_one(url, port, pid, seconds, warm, probe):
            "sizes": [e[1] for e in log if w0 <= e[0] <= w1],
            "ping": rtts, "final_acc": log[-1][3] if log else None}
     if probe:
-        out["lag"] = after["lag_ms"]
-        out["threads"] = thread_use(before, after, w1 - w0)
+        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
     return out
 
 
@@ -458,15 +463,7 @@ async def bench_many(url, port, pid, n, seconds, warm, probe):
     meter = CpuMeter(pid)
     await asyncio.gather(*(ws.send(PLAY) for ws in sessions))
     ping_task = asyncio.create_task(pinger(sessions[0], rtts, stop))
-    await asyncio.sleep(warm)
-    rtts.clear()
-    meter.start()
-    before = await asyncio.to_thread(get_stats, port, True) if probe else None
-    w0 = time.perf_counter()
-    await asyncio.sleep(seconds)
-    w1 = time.perf_counter()
-    after = await asyncio.to_thread(get_stats, port) if probe else None
-    meter.stop()
+    w0, w1, before, after = await measure_window(port, meter, rtts, warm, seconds, probe)
     stop.set()
     await asyncio.gather(*(ws.send(PAUSE) for ws in sessions), return_exceptions=True)
     await ping_task
@@ -479,8 +476,7 @@ async def bench_many(url, port, pid, n, seconds, warm, probe):
            "gap": max(r[2] for r in rates), "typical_gap": statistics.median(r[3] for r in rates),
            "cpu": meter, "ping": rtts}
     if probe:
-        out["lag"] = after["lag_ms"]
-        out["threads"] = thread_use(before, after, w1 - w0)
+        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
     return out
 
 

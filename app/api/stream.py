@@ -19,7 +19,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from ..schemas import ClientMessage, SessionConfig
 from ..sessions import LiveSession, SessionRefused, SessionStore
-from ..training import DATA_FIELDS, ConfigError, check_config, merge_config, to_json
+from ..training import (DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config,
+                        to_json)
 
 router = APIRouter()
 log = logging.getLogger("nn_playground")
@@ -306,8 +307,8 @@ class Connection:
         try:
             clean = validate_config_patch(patch)
             new = merge_config(t.config, clean)
-            check_config(new, len(t.user_points) if not _data_changes(t.config, new) else 0,
-                         self.settings.max_points)
+            kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
+            check_config(new, kept_points, self.settings.max_points)
         except ValidationError as exc:
             self.post(validation_error(exc, default_field="config"))
             return
@@ -406,10 +407,6 @@ class Connection:
         await self.ws.send_text(dumps(error("this session was taken over by another connection",
                                             "session")))
         await self.ws.close(code=1000, reason="taken over")
-
-
-def _data_changes(old, new):
-    return any(getattr(old, k) != getattr(new, k) for k in DATA_FIELDS)
 
 
 def _locked(lock, fn, *args):
