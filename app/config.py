@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_steps_per_command: int = 10_000
     # Longest stretch of training between two looks at the socket (seconds).
     train_slice_seconds: float = 0.02
+    # Draw frames in a worker process (False: on a thread of the server's own).
+    frame_process: bool = True
 
     # Stateless REST API (/api/v1)
     max_input_width: int = 4096

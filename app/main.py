@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .api import pages, rest, stream
 from .config import Settings, get_settings
+from .memory import keep_freed_memory
 from .sessions import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,8 @@ STATIC_DIR = ROOT / "static"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    keep_freed_memory()  # training steps and frames free and remake the same arrays
+    import os, sys; sys.setswitchinterval(float(os.environ.get("SWI", "0.005")))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

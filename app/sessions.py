@@ -12,12 +12,31 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import multiprocessing.connection
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
+from .boundary import BoundaryGrid
 from .config import Settings
 from .datasets import DATASETS
-from .training import BoundaryGrid, TrainingSession, draw_frame_json
+from .memory import keep_freed_memory
+from .training import TrainingSession, frame_json, render_frame
+
+
+# The longest a training turn waits for frames to be drawn first: training
+# gets at least a share of the thread however many frames are due.
+FRAMES_FIRST_SECONDS = 0.05
+# The part of the server's time that frames drawn on a thread may take when
+# every session wants more frames than that allows; training has the rest.
+FRAME_SHARE = 0.6
+
+
+_FORKSERVER = multiprocessing.get_context("forkserver")
+_FORKSERVER.set_forkserver_preload(["app.sessions"])
 
 
 class SessionRefused(Exception):
@@ -58,33 +77,75 @@ class SessionStore:
         self.sessions: dict[str, LiveSession] = {}
         self._executor = None
         self._frame_executor = None
-        # The frame thread's buffers, shared by every session: one frame is
-        # drawn at a time, so 64 sessions need one buffer, not 64.
-        self._grid = BoundaryGrid()
+        # Frames first: training waits while frames are being drawn (see run()).
+        self._frames = 0
+        self._no_frames = threading.Event()
+        self._no_frames.set()
         self._reaper = None
 
     async def start(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
-        self._frame_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
         self._executor.submit(_limit_blas_threads).result()
+        self._frame_executor = self._new_frame_executor()
         self._reaper = asyncio.create_task(self._reap_forever())
+
+    def _new_frame_executor(self):
+        if not self.settings.frame_process:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
+        # A process of its own: drawing does not share this process's GIL with
+        # training and the event loop. forkserver: workers fork from a clean
+        # server process that has the modules loaded, not from this threaded one.
+        return ProcessPoolExecutor(max_workers=int(__import__("os").environ.get("FW", "1")), mp_context=_FORKSERVER,
+                                   initializer=_start_frame_worker)
 
     async def stop(self):
         if self._reaper:
             self._reaper.cancel()
-        for executor in (self._executor, self._frame_executor):
-            if executor:
-                executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._frame_executor:  # a worker process must not outlive the server
+            self._frame_executor.shutdown(wait=True, cancel_futures=True)
 
     async def run(self, fn, *args):
-        """Run CPU work on the shared training thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        """Run CPU work on the shared training thread. With frames drawn on a
+        thread of this process, first wait until no frame is waiting to be
+        drawn (FRAMES_FIRST_SECONDS at most): the two would share the GIL."""
+        if self.settings.frame_process:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, _after_frames, self._no_frames, fn, *args)
 
     async def draw(self, training: TrainingSession, snapshot):
         """(a frame's JSON text, the seconds it took), drawn from ``snapshot``
-        on the shared frame thread."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._frame_executor, _draw, training, snapshot, self._grid)
+        by the frame worker."""
+        self._frames += 1
+        self._no_frames.clear()
+        loop = asyncio.get_running_loop()
+        try:
+            try:
+                text, seconds = await loop.run_in_executor(self._frame_executor, draw_frame, snapshot)
+            except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
+                self._frame_executor.shutdown(wait=False, cancel_futures=True)
+                self._frame_executor = self._new_frame_executor()
+                text, seconds = await loop.run_in_executor(self._frame_executor, draw_frame, snapshot)
+        finally:
+            self._frames -= 1
+            if not self._frames:
+                self._no_frames.set()
+        training.remember_frame(text)
+        return text, seconds
+
+    def frames_waiting(self):
+        """True while a frame is queued or being drawn on this process's frame
+        thread: a training slice ends early then, so that frames do not share
+        the GIL with training."""
+        return not self.settings.frame_process and not self._no_frames.is_set()
+
+    def frame_share(self):
+        """The part of the frame worker's time that frames may take when every
+        session wants more: all of a worker process's; of a thread's, what
+        training leaves (FRAME_SHARE)."""
+        return 1.0 if self.settings.frame_process else FRAME_SHARE
 
     # ---- create, resume, expire -------------------------------------------
 
@@ -168,11 +229,36 @@ class SessionStore:
         }
 
 
-def _draw(training, snapshot, grid):
+def _after_frames(no_frames, fn, *args):
+    no_frames.wait(FRAMES_FIRST_SECONDS)
+    return fn(*args)
+
+
+# The frame worker's buffers, shared by every session: one frame is drawn at
+# a time, so 64 sessions need one buffer, not 64.
+_GRID = BoundaryGrid()
+
+
+def draw_frame(snapshot):
+    """In the frame worker: (the frame's JSON text, the seconds it took)."""
     start = time.perf_counter()
-    text, boundary = draw_frame_json(snapshot, grid)
-    training.last_boundary = boundary  # shown again while diverged
+    text = frame_json(render_frame(snapshot, _GRID))
     return text, time.perf_counter() - start
+
+
+def _start_frame_worker():
+    _limit_blas_threads()
+    keep_freed_memory()
+    threading.Thread(target=_exit_with_parent, name="nnpg-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent():
+    """End the frame worker when the server process ends, however it ends: the
+    worker holds both ends of its task pipe, so it would wait on it forever."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
 
 
 def _limit_blas_threads():

@@ -5,7 +5,6 @@ is synchronous and is called from one thread at a time.
 """
 from __future__ import annotations
 
-import base64
 import json
 import math
 import threading
@@ -14,10 +13,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
+from .boundary import BoundaryGrid, data_extent
 from .datasets import DATASETS, add_points, make_dataset
-from .nn import BatchSampler, Network, log_softmax, make_optimizer, softmax, svm_margins
-from .nn.layers import activation_forward
-from .nn.losses import loss_terms
+from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
+                 svm_margins)
 
 # Fields that apply to the running network; every other field rebuilds it.
 LIVE_FIELDS = frozenset({
@@ -85,10 +84,14 @@ def to_json(message) -> str:
     return json.dumps(message, allow_nan=False, separators=(",", ":"))
 
 
-def draw_frame_json(snap: FrameSnapshot, grid: BoundaryGrid):
-    """(the frame as JSON text, its boundary)."""
-    out = render_frame(snap, grid)
-    return to_json(out), out["boundary"]
+def frame_json(frame) -> str:
+    """to_json(frame), with the boundary's base64 text spliced in as it is:
+    base64 needs no escaping, and scanning its 40 KB for escapes would be half
+    the cost of the JSON. (The boundary is put last; key order means nothing.)"""
+    boundary = frame["boundary"]
+    rest = to_json({k: v for k, v in frame.items() if k != "boundary"})
+    head = to_json({k: v for k, v in boundary.items() if k != "data"})
+    return f'{rest[:-1]},"boundary":{head[:-1]},"data":"{boundary["data"]}"}}}}'
 
 
 def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
@@ -137,98 +140,6 @@ class History:
 
 def accuracy(scores, y):
     return float((scores.argmax(axis=1) == y).mean()) if len(y) else None
-
-
-def data_extent(X, pad=0.15, min_half=1.0):
-    """A square box [xmin, xmax, ymin, ymax] around the points with a margin.
-
-    Square so that the plane is not stretched; at least ±min_half around the
-    centre so that a few points do not fill the view.
-    """
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    centre = (lo + hi) / 2
-    half = max(float((hi - lo).max()) / 2 * (1 + pad), min_half)
-    half = math.ceil(half * 10) / 10  # round numbers on the axes
-    cx, cy = (round(float(c), 1) for c in centre)
-    return [cx - half, cx + half, cy - half, cy + half]
-
-
-class BoundaryGrid:
-    """Class probabilities on an R×R grid, computed fast in float32.
-
-    Row i of the grid is y_i = ymin + i·(ymax − ymin)/(R − 1), column j is
-    x_j = xmin + j·(xmax − xmin)/(R − 1).
-
-    The grid's structure saves the first layer's matmul: with x_j along the
-    columns and y_i along the rows, z[i, j] = x_j·W[0] + y_i·W[1] + b is a
-    broadcast sum of two R×H tables. The grid is worked through in blocks of
-    rows whose hidden values fit one reused buffer of at most BLOCK_VALUES
-    floats (8 MB), so a 200² grid through 1,024 units needs 8 MB, not 160.
-    """
-
-    BLOCK_VALUES = 1 << 21
-
-    def __init__(self):
-        self.buffer = np.empty(0, dtype=np.float32)
-
-    def _block(self, size):
-        if self.buffer.size < size:
-            self.buffer = np.empty(size, dtype=np.float32)
-        return self.buffer[:size]
-
-    def probabilities(self, net: Network, extent, resolution):
-        """(C, R·R) float32, class-major: entry [k, i·R + j] is p_k at (x_j, y_i).
-
-        Class-major because softmax over a short last axis is slow in NumPy;
-        over the first axis it is a few whole-row operations.
-        """
-        R = resolution
-        xmin, xmax, ymin, ymax = extent
-        w0, b0 = (a.astype(np.float32) for a in net.layers[0])
-        layers = [(w.astype(np.float32), b.astype(np.float32)) for w, b in net.layers[1:]]
-        width = w0.shape[1]
-        along_x = np.linspace(xmin, xmax, R, dtype=np.float32)[:, None] * w0[0]
-        along_y = np.linspace(ymin, ymax, R, dtype=np.float32)[:, None] * w0[1] + b0
-        rows = max(1, min(R, self.BLOCK_VALUES // (R * width)))
-        buffer = self._block(rows * R * width)
-        scores = np.empty((net.layers[-1][0].shape[1], R * R), dtype=np.float32)
-        for i in range(0, R, rows):
-            n = min(rows, R - i)
-            z = buffer[:n * R * width].reshape(n, R, width)
-            h = np.add(along_y[i:i + n, None, :], along_x[None, :, :], out=z).reshape(n * R, width)
-            for w, b in layers:
-                if net.activation == "relu":
-                    np.maximum(h, 0, out=h)  # in place: h is a buffer of our own
-                else:
-                    h, _ = activation_forward(net.activation, h)
-                h = h @ w + b
-            scores[:, i * R:(i + n) * R] = h.T
-        scores -= scores.max(axis=0)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=0)
-        return scores
-
-    @staticmethod
-    def probabilities64(net: Network, extent, resolution):
-        """The same (C, R·R) table from a plain float64 forward over the grid:
-        slower, for networks whose values overflow float32."""
-        xmin, xmax, ymin, ymax = extent
-        xs, ys = np.linspace(xmin, xmax, resolution), np.linspace(ymin, ymax, resolution)
-        grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-        return softmax(net.scores(grid)).T
-
-    def encode(self, net, extent, resolution):
-        probs = self.probabilities(net, extent, resolution)
-        if not np.isfinite(probs).all():  # float32 overflowed: redo it in float64
-            probs = self.probabilities64(net, extent, resolution)
-        u8 = np.rint(probs.T * 255).astype(np.uint8)  # (R·R, C)
-        return {
-            "resolution": resolution,
-            "extent": [float(v) for v in extent],
-            "classes": int(probs.shape[0]),
-            "encoding": "u8-probs",
-            "data": base64.b64encode(u8.tobytes(order="C")).decode("ascii"),
-        }
 
 
 @dataclass
@@ -283,7 +194,7 @@ def evaluate(net, config, dataset):
         test = dataset.test
         train_scores, test_scores = scores[~test], scores[test]
         y_train, y_test = dataset.y[~test], dataset.y[test]
-        data = float(loss_terms(config.loss, train_scores, y_train, config.margin)[0].mean()) \
+        data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
         reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
     return data, reg, accuracy(train_scores, y_train), accuracy(test_scores, y_test)
@@ -305,7 +216,7 @@ def probe_values(net, config, x, label=None):
         if label is not None:
             y = np.asarray([label])
             out["label"] = int(label)
-            out["loss"] = finite(loss_terms(config.loss, scores, y, config.margin)[0][0])
+            out["loss"] = finite(example_losses(config.loss, scores, y, config.margin)[0])
             if config.loss == "svm":
                 out["margins"] = [finite(v) for v in svm_margins(scores, y, config.margin)[0]]
             else:
@@ -326,7 +237,8 @@ class TrainingSession:
         # or the event loop taking a frame's snapshot while that thread is busy
         # with another session.
         self.lock = threading.Lock()
-        self.last_boundary = None   # shown again while diverged
+        self._last_boundary = None  # shown again while diverged
+        self._last_frame_text = None
         self.points_changed = True  # the next frame carries the points
         self._build_data()
         self.reinitialize()
@@ -399,15 +311,18 @@ class TrainingSession:
 
     # ---- training -------------------------------------------------------
 
-    def train(self, max_steps, deadline=None):
+    def train(self, max_steps, deadline=None, interrupted=None):
         """Run up to ``max_steps`` steps, stopping early at ``deadline``
-        (time.perf_counter()) or on divergence. Returns the steps run."""
+        (time.perf_counter()), when ``interrupted()`` turns true, or on
+        divergence; at least one step. Returns the steps run."""
         done = 0
         with np.errstate(all="ignore"):  # divergence is detected, not warned about
             while done < max_steps and self.status == "ok":
                 self._one_step()
                 done += 1
                 if deadline is not None and time.perf_counter() >= deadline:
+                    break
+                if interrupted is not None and interrupted():
                     break
         return done
 
@@ -472,8 +387,22 @@ class TrainingSession:
     def render(self, snap):
         """The `frame` message for a snapshot, drawn with this session's grid."""
         out = render_frame(snap, self.boundary)
-        self.last_boundary = out["boundary"]
+        self._last_boundary, self._last_frame_text = out["boundary"], None
         return out
+
+    def remember_frame(self, text):
+        """A frame drawn elsewhere (as its JSON text): its boundary is the one
+        shown again if the network diverges."""
+        self._last_boundary, self._last_frame_text = None, text
+
+    @property
+    def last_boundary(self):
+        """The boundary of the last frame drawn (read from its text only when
+        needed: rarely, so not for every frame)."""
+        if self._last_boundary is None and self._last_frame_text is not None:
+            self._last_boundary = json.loads(self._last_frame_text)["boundary"]
+            self._last_frame_text = None
+        return self._last_boundary
 
     def frame(self):
         """One `frame` message, now."""

@@ -614,7 +614,9 @@ def lag_rows(result, probe):
         use = result["threads"]
         loop_use = use.get("MainThread", 0)
         train = sum(v for k, v in use.items() if k.startswith("nnpg-train"))
-        row("server threads busy (share of one core)", f"loop {loop_use:.0%}, train {train:.0%}")
+        frame = sum(v for k, v in use.items() if k.startswith("nnpg-frame"))
+        row("server threads busy (share of one core)",
+            f"loop {loop_use:.0%}, train {train:.0%}, frame {frame:.0%}")
     row("CPU during the window", "", "", result["cpu"].line())
 
 

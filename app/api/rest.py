@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from ..config import Settings, get_settings
-from ..nn import Network, l2_regularization, loss_terms, softmax
+from ..nn import Network, example_losses, l2_regularization, softmax
 from ..schemas import (
     BackwardRequest,
     BackwardResponse,
@@ -294,7 +294,7 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
                 scores, cache = net.forward(X)
                 hidden = Network.hidden(cache)
                 if y is not None:
-                    per_example, _ = loss_terms(req.loss, scores, y, req.margin)
+                    per_example = example_losses(req.loss, scores, y, req.margin)
                     data = float(per_example.mean())
                     reg = float(l2_regularization(net.weights, req.reg)[0]) if req.reg else 0.0
             probs = softmax(scores)

@@ -190,7 +190,7 @@ class Connection:
         seconds = self.store.slice_seconds()
         if self.frame_slot_free():  # end the turn when the next frame falls due
             seconds = min(seconds, max(0.0005, self.next_frame_at - time.monotonic()))
-        done, used = await self.locked(_train_for, t, max_steps, seconds)
+        done, used = await self.locked(_train_for, t, max_steps, seconds, self.store.frames_waiting)
         self.live.used += used
         if t.config.speed > 0:
             self.allowance -= done
@@ -249,11 +249,11 @@ class Connection:
         self.drawing = asyncio.create_task(self.draw(snapshot))
         self.frame_wanted = t.running
         # Keep to the fps grid (a late frame does not push every later one back),
-        # but never owe a burst of frames after a pause. A session whose frames
-        # are slow to draw (a big network on a 200² grid takes seconds) takes
-        # at most its share of the frame threads: no more than one draw in as
-        # many as there are sessions playing.
-        share = self.draw_seconds * self.store.running_count()
+        # but never owe a burst of frames after a pause. Each playing session
+        # may take its part of the frame worker's share of time: a session
+        # whose frames are slow to draw (a big network on a 200² grid takes
+        # seconds), or one of many, is drawn less often.
+        share = self.draw_seconds * self.store.running_count() / self.store.frame_share()
         self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
         return True
 
@@ -298,7 +298,8 @@ class Connection:
         t = self.training
         left = n
         while left > 0 and t.status == "ok":
-            done, used = await self.locked(_train_for, t, left, self.store.slice_seconds())
+            done, used = await self.locked(_train_for, t, left, self.store.slice_seconds(),
+                                           self.store.frames_waiting)
             self.live.used += used
             left -= done
 
@@ -414,11 +415,11 @@ def _locked(lock, fn, *args):
         return fn(*args)
 
 
-def _train_for(training, max_steps, seconds):
+def _train_for(training, max_steps, seconds, interrupted):
     """On the training thread: up to max_steps steps within `seconds` (at
-    least one): (steps, seconds it took)."""
+    least one), ending early when interrupted(): (steps, seconds it took)."""
     start = time.perf_counter()
-    done = training.train(max_steps, deadline=start + seconds)
+    done = training.train(max_steps, deadline=start + seconds, interrupted=interrupted)
     return done, time.perf_counter() - start
 
 

@@ -6,6 +6,7 @@ from .gradcheck import numerical_gradient, numerical_gradient_array, relative_er
 from .layers import ACTIVATIONS, sigmoid
 from .losses import (
     LOSSES,
+    example_losses,
     l2_regularization,
     log_softmax,
     loss_terms,
@@ -20,7 +21,7 @@ from .optim import OPTIMIZERS, BatchSampler, make_optimizer
 __all__ = [
     "ACTIVATIONS", "INITS", "LOSSES", "MAX_HIDDEN_LAYERS", "OPTIMIZERS",
     "BatchSampler", "LossResult", "Network",
-    "l2_regularization", "log_softmax", "loss_terms", "make_optimizer",
+    "example_losses", "l2_regularization", "log_softmax", "loss_terms", "make_optimizer",
     "numerical_gradient", "numerical_gradient_array", "relative_error",
     "sigmoid", "softmax", "softmax_loss", "svm_loss", "svm_margins",
 ]

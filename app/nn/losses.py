@@ -83,6 +83,15 @@ def loss_terms(name, scores, y, margin=1.0):
     raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
 
 
+def example_losses(name, scores, y, margin=1.0):
+    """The per-example losses Lᵢ (N,) alone, without the gradient."""
+    if name == "softmax":
+        return -log_softmax(scores)[np.arange(len(y)), y]
+    if name == "svm":
+        return svm_margins(scores, y, margin).sum(axis=1)
+    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
+
+
 def l2_regularization(weights, reg):
     """λ Σ_l Σ W_l² over the weight matrices (not the biases).
 
