@@ -72,7 +72,8 @@ def softmax_columns(scores):
     in the scores' own precision, so nothing overflows.
     """
     scores -= scores.max(axis=0)
-    shifted = scores.astype(np.float32)
+    with np.errstate(over="ignore"):  # a score far below the max becomes −inf, then p = 0
+        shifted = scores.astype(np.float32)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=0)
     return shifted
@@ -183,7 +184,8 @@ def _ramp_rows(w_in, b_in, w_out, xs, ys, flat, out):
     events = np.empty(index.shape)
     events[:C1] = (a * w_out.T)[:, None, :]
     np.multiply(w_out.T[:, None, :], d, out=events[C1:])
-    table = np.bincount(index.ravel(), events.ravel(), blocks * per_block * m)
+    # (astype: with no event at all bincount answers in integers)
+    table = np.bincount(index.ravel(), events.ravel(), blocks * per_block * m).astype(float, copy=False)
     table = table.reshape(per_block, blocks, 2 * C1, rows)
     if flat is not None:
         b0, c0, w0 = flat

@@ -19,7 +19,6 @@ STATIC_DIR = ROOT / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     keep_freed_memory()  # training steps and frames free and remake the same arrays
-    import os, sys; sys.setswitchinterval(float(os.environ.get("SWI", "0.005")))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -95,7 +95,7 @@ class SessionStore:
         # A process of its own: drawing does not share this process's GIL with
         # training and the event loop. forkserver: workers fork from a clean
         # server process that has the modules loaded, not from this threaded one.
-        return ProcessPoolExecutor(max_workers=int(__import__("os").environ.get("FW", "1")), mp_context=_FORKSERVER,
+        return ProcessPoolExecutor(max_workers=1, mp_context=_FORKSERVER,
                                    initializer=_start_frame_worker)
 
     async def stop(self):

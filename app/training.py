@@ -156,6 +156,7 @@ class FrameSnapshot:
     points: dict | None
     probe_point: tuple | None
     last_boundary: dict | None = None
+    summary: tuple | None = None  # (data, reg, train acc, test acc), when the session has them
 
 
 def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
@@ -163,7 +164,7 @@ def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
 
     Pure but for ``grid``'s reused buffers: one thread at a time per grid.
     """
-    data, reg, train_acc, test_acc = evaluate(snap.net, snap.config, snap.dataset)
+    data, reg, train_acc, test_acc = snap.summary or evaluate(snap.net, snap.config, snap.dataset)
     out = {
         "type": "frame",
         "step": snap.step,
@@ -268,6 +269,8 @@ class TrainingSession:
         self.status = "ok"
         self.history = History()
         self.last = None  # the newest step's losses
+        self.last_full_batch = False
+        self._summary = None  # (step, config, dataset, values): see _summarize()
 
     def apply_config(self, patch: dict) -> bool:
         """Apply a validated partial config; True when it re-initialized."""
@@ -324,6 +327,9 @@ class TrainingSession:
                     break
                 if interrupted is not None and interrupted():
                     break
+            # The frame after this turn shows the last step's values (see _summarize).
+            if done and self.last_full_batch and self.current_summary() is None and self.status == "ok":
+                self._summarize(self.last, full_batch=True)
         return done
 
     def _one_step(self):
@@ -337,7 +343,7 @@ class TrainingSession:
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
         self.step_count += 1
         self.epoch += epoch_end
-        self.last = res
+        self.last, self.last_full_batch = res, idx is None
         if self.history.due(self.step_count):
             self._record(res, full_batch=idx is None)
         if not self.net.is_finite():
@@ -351,15 +357,30 @@ class TrainingSession:
                             total=res.total, train_accuracy=None, test_accuracy=None)
 
     def _record(self, res, full_batch):
-        """A history point for this step; full batch reuses the step's own forward pass."""
-        if full_batch:
-            data, reg = res.data_loss, res.reg_loss
-            train_acc = accuracy(res.scores, self.y_train)
-            test_acc = accuracy(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None
-        else:
-            data, reg, train_acc, test_acc = self.evaluate()
+        """A history point for this step."""
+        data, reg, train_acc, test_acc = self._summarize(res, full_batch)
         self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
                             train_accuracy=train_acc, test_accuracy=test_acc)
+
+    def _summarize(self, res, full_batch):
+        """(data loss, λR(W), train accuracy, test accuracy) at this step. Full
+        batch reuses the step's own forward pass (the loss before its update,
+        as the history records it), and keeps the values for the next frame."""
+        if not full_batch:
+            return self.evaluate()
+        values = (res.data_loss, res.reg_loss, accuracy(res.scores, self.y_train),
+                  accuracy(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
+        self._summary = (self.step_count, self.config, self.dataset, values)
+        return values
+
+    def current_summary(self):
+        """The kept summary, if it is of this step, config and data; else None."""
+        if self._summary is None:
+            return None
+        step, config, dataset, values = self._summary
+        current = (step == self.step_count and config is self.config and dataset is self.dataset
+                   and self.status == "ok")
+        return values if current else None
 
     def evaluate(self):
         """(data loss on the training points, λR(W), train accuracy, test accuracy) now."""
@@ -381,6 +402,7 @@ class TrainingSession:
             net=self.net.copy(), config=self.config, dataset=self.dataset, extent=self.extent,
             step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
             history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
+            summary=self.current_summary(),
             # While diverged the last good boundary stays on screen.
             last_boundary=self.last_boundary if self.status != "ok" else None)
 

@@ -20,7 +20,9 @@ from app.training import (
     TrainingSession,
     check_config,
     ConfigError,
+    frame_json,
     merge_config,
+    to_json,
 )
 
 
@@ -361,9 +363,14 @@ def test_frame_fields_and_boundary():
     assert frame["history"]["step"] == list(range(1, 101))
     assert frame["points"]["y"] == t.dataset.y.tolist()
     assert frame["probe"]["label"] == 0
-    data, reg, train_acc, test_acc = t.evaluate()
-    assert frame["loss"] == {"data": data, "reg": reg, "total": data + reg}
-    assert (frame["train_accuracy"], frame["test_accuracy"]) == (train_acc, test_acc)
+    # With full batch the readout is the last step's own forward pass: the
+    # history's last point, loss before that step's update.
+    h = frame["history"]
+    assert frame["loss"] == {"data": h["data_loss"][-1], "reg": h["reg_loss"][-1], "total": h["total"][-1]}
+    assert (frame["train_accuracy"], frame["test_accuracy"]) == (h["train_accuracy"][-1],
+                                                                 h["test_accuracy"][-1])
+    res = t.net.loss(t.X_train, t.y_train, "softmax", t.config.reg)  # the weights now: one step on
+    assert 0 < h["data_loss"][-1] - res.data_loss < 1e-2
     b = frame["boundary"]
     u8 = decode_boundary(b)
     assert u8.shape == (100, 100, 3)
@@ -381,6 +388,42 @@ def test_frame_fields_and_boundary():
     again = t.frame()
     assert again["history"]["step"] == [101, 102]
     assert "points" not in again
+
+
+def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
+    """Paused after a change that the last step did not see (config, points,
+    reset), or with mini-batches, the frame evaluates the current weights."""
+    t = TrainingSession()
+    t.train(20)
+    assert t.frame()["loss"]["data"] != t.evaluate()[0]  # the last step's value
+
+    def readout():
+        f = t.frame()
+        return (f["loss"]["data"], f["loss"]["reg"], f["train_accuracy"], f["test_accuracy"])
+
+    t.apply_config({"reg": 0.01})
+    assert readout() == t.evaluate()
+    t.train(3)
+    t.add_points([(0.1, 0.1, 0)])
+    assert readout() == t.evaluate()
+    t.apply_config({"batch_size": 16})
+    t.train(3)
+    assert readout() == t.evaluate()
+    t.reset()
+    assert readout() == t.evaluate()
+
+
+def test_frame_json_is_the_frame():
+    """frame_json() splices the boundary's base64 in as text: the same JSON as
+    to_json(frame), and just as compact."""
+    t = TrainingSession()
+    t.train(5)
+    t.probe_point = ((0.1, 0.2), 1)
+    frame = t.frame()
+    text = frame_json(frame)
+    assert json.loads(text) == json.loads(to_json(frame))
+    assert len(text) == len(to_json(frame))
+    assert text.endswith('"}}') and '"boundary":{' in text
 
 
 def test_a_diverged_frame_is_strict_json_with_nulls():
@@ -418,23 +461,3 @@ def test_boundary_of_a_network_beyond_float32_range_is_still_probabilities():
     P = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
     expected = np.rint(255 * softmax(t.net.scores(P))).reshape(R, R, 3)
     assert np.mean(np.abs(u8.astype(int) - expected) <= 1) > 0.999
-
-
-def test_boundary_grid_works_in_bounded_blocks():
-    """A 200² grid through 1,024 units is drawn in row blocks through one
-    buffer of at most BLOCK_VALUES floats, and equals the float64 forward."""
-    import base64
-
-    from app.nn import Network, softmax
-    from app.training import BoundaryGrid
-
-    net = Network.create([2, 1024, 4], "relu", "he", seed=3)
-    grid = BoundaryGrid()
-    extent, R = [-1.5, 1.5, -1.0, 2.0], 200
-    out = grid.encode(net, extent, R)
-    assert grid.buffer.size <= BoundaryGrid.BLOCK_VALUES < R * R * 1024
-    got = np.frombuffer(base64.b64decode(out["data"]), np.uint8).reshape(R, R, 4)
-    xs, ys = np.linspace(-1.5, 1.5, R), np.linspace(-1.0, 2.0, R)
-    points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    want = np.rint(255 * softmax(net.scores(points))).reshape(R, R, 4)
-    assert np.abs(got.astype(int) - want).max() <= 1

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from app.nn import Network, l2_regularization, log_softmax, loss_terms, numerical_gradient, softmax
+from app.nn import Network, example_losses, l2_regularization, log_softmax, loss_terms, numerical_gradient, softmax
 from app.nn.losses import softmax_loss, softmax_terms, svm_loss, svm_margins, svm_terms
 
 
@@ -152,6 +152,22 @@ def test_loss_terms_dispatch():
     assert np.array_equal(loss_terms("svm", scores, y, 2.5)[0], svm_terms(scores, y, 2.5)[0])
     with pytest.raises(ValueError):
         loss_terms("hinge", scores, y)
+
+
+@pytest.mark.parametrize("margin", [0.0, 1.0, 2.5])
+@pytest.mark.parametrize("name", ["softmax", "svm"])
+def test_example_losses_are_the_loss_terms_without_the_gradient(name, margin):
+    scores, y = random_problem(24, n=11, c=5)
+    losses = example_losses(name, scores, y, margin)
+    assert losses.shape == (11,)
+    assert np.array_equal(losses, loss_terms(name, scores, y, margin)[0])
+    assert np.any(losses > 0)
+
+
+def test_example_losses_rejects_an_unknown_loss():
+    scores, y = random_problem(25)
+    with pytest.raises(ValueError):
+        example_losses("hinge", scores, y)
 
 
 # --- L2 ------------------------------------------------------------------------------
