@@ -1,30 +1,31 @@
 """SessionStore: the live sessions, their secrets, limits and idle expiry.
 
 A session outlives its connection: a client that reconnects within the idle
-expiry with the session id and its token takes it over. All training and frame
-building runs on one worker thread shared by every session, so the event loop
-never stalls and sessions take turns (the executor's queue is first in, first
-out: each running session gets a slice in turn). Frames are drawn from a
-snapshot on a second thread, so that drawing (NumPy work that mostly releases
-the GIL) uses the second core while training goes on.
+expiry with the session id and its token takes it over.
+
+Where the work runs: training on one thread shared by every session, so the
+event loop never stalls and sessions take turns (first in, first out, with
+fair shares of time: see ``lead()``); frames are drawn from a snapshot in a
+worker process of their own (app/frame_worker.py), which uses the second core
+without sharing this process's GIL. With ``frame_process`` off they are drawn
+on a second thread instead, and training then gives way to them.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import threading
 import time
-import multiprocessing
-import multiprocessing.connection
-import os
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 
 from .boundary import BoundaryGrid
 from .config import Settings
 from .datasets import DATASETS
-from .memory import keep_freed_memory
+from .frame_worker import FrameWorker, FrameWorkerDied
 from .training import TrainingSession, frame_json, render_frame
+
+log = logging.getLogger("nn_playground")
 
 
 # The longest a training turn waits for frames to be drawn first: training
@@ -33,10 +34,6 @@ FRAMES_FIRST_SECONDS = 0.05
 # The part of the server's time that frames drawn on a thread may take when
 # every session wants more frames than that allows; training has the rest.
 FRAME_SHARE = 0.6
-
-
-_FORKSERVER = multiprocessing.get_context("forkserver")
-_FORKSERVER.set_forkserver_preload(["app.sessions"])
 
 
 class SessionRefused(Exception):
@@ -76,7 +73,8 @@ class SessionStore:
         self.settings = settings
         self.sessions: dict[str, LiveSession] = {}
         self._executor = None
-        self._frame_executor = None
+        self._frame_executor = None  # frames on a thread (settings.frame_process off)
+        self._frame_worker = None    # or in a process of their own
         # Frames first: training waits while frames are being drawn (see run()).
         self._frames = 0
         self._no_frames = threading.Event()
@@ -86,25 +84,22 @@ class SessionStore:
     async def start(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
         self._executor.submit(_limit_blas_threads).result()
-        self._frame_executor = self._new_frame_executor()
+        if self.settings.frame_process:
+            self._frame_worker = FrameWorker()
+            await self._frame_worker.start()
+        else:
+            self._frame_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
+            self._grid = BoundaryGrid()  # one frame at a time: one buffer for every session
         self._reaper = asyncio.create_task(self._reap_forever())
-
-    def _new_frame_executor(self):
-        if not self.settings.frame_process:
-            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
-        # A process of its own: drawing does not share this process's GIL with
-        # training and the event loop. forkserver: workers fork from a clean
-        # server process that has the modules loaded, not from this threaded one.
-        return ProcessPoolExecutor(max_workers=1, mp_context=_FORKSERVER,
-                                   initializer=_start_frame_worker)
 
     async def stop(self):
         if self._reaper:
             self._reaper.cancel()
-        if self._executor:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-        if self._frame_executor:  # a worker process must not outlive the server
-            self._frame_executor.shutdown(wait=True, cancel_futures=True)
+        for executor in (self._executor, self._frame_executor):
+            if executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+        if self._frame_worker:  # its process must not outlive the server
+            await self._frame_worker.stop()
 
     async def run(self, fn, *args):
         """Run CPU work on the shared training thread. With frames drawn on a
@@ -116,24 +111,34 @@ class SessionStore:
             self._executor, _after_frames, self._no_frames, fn, *args)
 
     async def draw(self, training: TrainingSession, snapshot):
-        """(a frame's JSON text, the seconds it took), drawn from ``snapshot``
-        by the frame worker."""
+        """(a frame's JSON text, the seconds it took to draw), drawn from
+        ``snapshot`` by the frame worker process (or thread)."""
         self._frames += 1
         self._no_frames.clear()
-        loop = asyncio.get_running_loop()
         try:
-            try:
-                text, seconds = await loop.run_in_executor(self._frame_executor, draw_frame, snapshot)
-            except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
-                self._frame_executor.shutdown(wait=False, cancel_futures=True)
-                self._frame_executor = self._new_frame_executor()
-                text, seconds = await loop.run_in_executor(self._frame_executor, draw_frame, snapshot)
+            if self._frame_worker is None:
+                text, seconds = await asyncio.get_running_loop().run_in_executor(
+                    self._frame_executor, _draw_here, snapshot, self._grid)
+            else:
+                text, seconds = await self._draw_in_worker(snapshot)
         finally:
             self._frames -= 1
             if not self._frames:
                 self._no_frames.set()
         training.remember_frame(text)
         return text, seconds
+
+    async def _draw_in_worker(self, snapshot):
+        worker = self._frame_worker
+        try:
+            return await worker.draw(snapshot)
+        except FrameWorkerDied:  # killed, out of memory: one new worker, and try again
+            if self._frame_worker is worker:
+                log.warning("the frame worker stopped; starting a new one")
+                self._frame_worker = FrameWorker()
+                await self._frame_worker.start()
+                asyncio.create_task(worker.stop())
+            return await self._frame_worker.draw(snapshot)
 
     def frames_waiting(self):
         """True while a frame is queued or being drawn on this process's frame
@@ -234,31 +239,11 @@ def _after_frames(no_frames, fn, *args):
     return fn(*args)
 
 
-# The frame worker's buffers, shared by every session: one frame is drawn at
-# a time, so 64 sessions need one buffer, not 64.
-_GRID = BoundaryGrid()
-
-
-def draw_frame(snapshot):
-    """In the frame worker: (the frame's JSON text, the seconds it took)."""
+def _draw_here(snapshot, grid):
+    """On the frame thread: (the frame's JSON text, the seconds it took)."""
     start = time.perf_counter()
-    text = frame_json(render_frame(snapshot, _GRID))
+    text = frame_json(render_frame(snapshot, grid))
     return text, time.perf_counter() - start
-
-
-def _start_frame_worker():
-    _limit_blas_threads()
-    keep_freed_memory()
-    threading.Thread(target=_exit_with_parent, name="nnpg-parent-watch", daemon=True).start()
-
-
-def _exit_with_parent():
-    """End the frame worker when the server process ends, however it ends: the
-    worker holds both ends of its task pipe, so it would wait on it forever."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(0)
 
 
 def _limit_blas_threads():

@@ -258,9 +258,13 @@ class Connection:
         return True
 
     async def draw(self, snapshot):
-        """Draw a frame on a frame thread while this session trains on."""
+        """Draw a frame in the frame worker while this session trains on."""
         try:
             self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot)
+        except Exception:  # a bug must cost this frame, not the session's later ones
+            log.exception("drawing a frame failed")
+            self.frame_wanted = True
+            return
         finally:
             self.drawing = None
         self.wake_writer.set()

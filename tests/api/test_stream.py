@@ -160,9 +160,12 @@ def wait_for(cond, timeout=5.0):
         time.sleep(0.01)
 
 
-@pytest.fixture
-def tc():
-    with TestClient(create_app()) as c:
+@pytest.fixture(params=["frame process", "frame thread"])
+def tc(request):
+    """A fresh app, drawing frames in its worker process (the default) or on a
+    thread of its own (NNPG_FRAME_PROCESS=0): every test runs both ways."""
+    settings = Settings(frame_process=request.param == "frame process")
+    with TestClient(create_app(settings)) as c:
         yield c
 
 
