@@ -30,7 +30,7 @@ import struct
 import time
 
 from .boundary import BoundaryGrid
-from .memory import keep_freed_memory
+from .runtime import keep_freed_memory, one_blas_thread
 from .training import frame_json, render_frame
 
 _HEADER = struct.Struct("!Q")
@@ -123,9 +123,7 @@ class FrameWorker:
 
 def worker_main(sock: socket.socket):
     """Draw frames from the socket's requests until it closes."""
-    from .sessions import _limit_blas_threads
-
-    _limit_blas_threads()
+    one_blas_thread()
     keep_freed_memory()
     grid = BoundaryGrid()  # its buffers serve every session in turn
     with sock:

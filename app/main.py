@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from .api import pages, rest, stream
 from .config import Settings, get_settings
-from .memory import keep_freed_memory
+from .runtime import keep_freed_memory
 from .sessions import SessionStore
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,6 +23,7 @@ from .boundary import BoundaryGrid
 from .config import Settings
 from .datasets import DATASETS
 from .frame_worker import FrameWorker, FrameWorkerDied
+from .runtime import one_blas_thread
 from .training import TrainingSession, frame_json, render_frame
 
 log = logging.getLogger("nn_playground")
@@ -83,7 +84,7 @@ class SessionStore:
 
     async def start(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
-        self._executor.submit(_limit_blas_threads).result()
+        self._executor.submit(one_blas_thread).result()
         if self.settings.frame_process:
             self._frame_worker = FrameWorker()
             await self._frame_worker.start()
@@ -244,13 +245,3 @@ def _draw_here(snapshot, grid):
     start = time.perf_counter()
     text = frame_json(render_frame(snapshot, grid))
     return text, time.perf_counter() - start
-
-
-def _limit_blas_threads():
-    """One BLAS thread for the training thread: small matmuls run about twice
-    as fast without the thread hand-off (bench/engine.py measures it)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a declared dependency
-        return
-    threadpool_limits(1)

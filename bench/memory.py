@@ -3,7 +3,7 @@
 Run:  .venv/bin/python bench/memory.py [--rounds N]
 
 Each round starts two fresh child processes, one with glibc's defaults and one
-that calls app.memory.keep_freed_memory() first (as the server and its frame
+that calls app.runtime.keep_freed_memory() first (as the server and its frame
 worker do), in A B / B A order. Each child, with one BLAS thread, times one
 training step of the default session (spiral, 300 points, 100 ReLU units, full
 batch) and one frame (TrainingSession.frame() + its JSON), and counts the page
@@ -25,7 +25,7 @@ CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
 if sys.argv[2] == "tuned":
-    from app.memory import keep_freed_memory
+    from app.runtime import keep_freed_memory
     assert keep_freed_memory()
 from threadpoolctl import threadpool_limits
 from app.training import TrainingSession, frame_json

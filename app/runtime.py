@@ -1,5 +1,9 @@
-"""keep_freed_memory(): stop glibc handing freed memory back to the kernel.
+"""Process settings for the threads and processes that train and draw.
 
+one_blas_thread(): small matrix products run faster without BLAS's thread
+hand-off (bench/engine.py measures it).
+
+keep_freed_memory(): stop glibc handing freed memory back to the kernel.
 Why: a training step of the default network makes about thirty NumPy arrays
 of 50–250 KB and frees them again. glibc serves blocks over its mmap
 threshold (128 KB, raised only as blocks are freed) with a fresh mmap, and
@@ -7,10 +11,9 @@ returns the free top of the heap to the kernel once it passes the trim
 threshold, so every step faults its pages in again: 58 page faults a step
 here, each one expensive under a hypervisor. Keeping freed memory in the
 heap makes a step about a third faster and a frame about twice as fast
-(bench/memory.py measures both side by side).
-
-The cost is memory that stays with the process after a peak: at most about
-TRIM_THRESHOLD of free heap is kept per arena.
+(bench/memory.py measures both side by side). The cost is memory that stays
+with the process after a peak: at most about TRIM_THRESHOLD of free heap is
+kept per arena.
 """
 from __future__ import annotations
 
@@ -33,3 +36,10 @@ def keep_freed_memory() -> bool:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def one_blas_thread():
+    """Limit BLAS to one thread in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
