@@ -685,15 +685,19 @@ def report_one(one, probe, seconds):
     lag_rows(one, probe)
 
 
-def report_many(many, n, probe, seconds):
+def rate_rows(many, target=""):
     fps, steps = many["fps"], many["steps"]
-    print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
     row("frames/s per session  min / median / max",
         f"{min(fps):.1f} / {statistics.median(fps):.1f} / {max(fps):.1f}",
-        ">= 10 each " + verdict(min(fps) >= 10), f"total {sum(fps):.0f} frames/s")
+        target and target + verdict(min(fps) >= 10), f"total {sum(fps):.0f} frames/s")
     row("steps/s per session  min / median / max",
         f"{min(steps):,.0f} / {statistics.median(steps):,.0f} / {max(steps):,.0f}", "",
         f"total {sum(steps):,.0f} steps/s")
+
+
+def report_many(many, n, probe, seconds):
+    print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
+    rate_rows(many, ">= 10 each ")
     row("gap between two frames of one session", f"{many['gap'] * 1e3:.0f} ms longest", "",
         f"median {many['typical_gap'] * 1e3:.0f} ms")
     lag_rows(many, probe)
@@ -727,16 +731,11 @@ async def bench_frame_thread(args, seconds, warm):
 def report_frame_thread(thread, many, n, probe, seconds):
     print(f"\n[{n} sessions, frames drawn on a thread of the server (NNPG_FRAME_PROCESS=0)]  "
           f"for comparison with the worker process above; {seconds:g} s window")
-    fps, steps = thread["fps"], thread["steps"]
-    row("frames/s per session  min / median / max",
-        f"{min(fps):.1f} / {statistics.median(fps):.1f} / {max(fps):.1f}", "",
-        f"total {sum(fps):.0f} frames/s")
-    row("steps/s per session  min / median / max",
-        f"{min(steps):,.0f} / {statistics.median(steps):,.0f} / {max(steps):,.0f}", "",
-        f"total {sum(steps):,.0f} steps/s")
+    rate_rows(thread)
     lag_rows(thread, probe)
-    row("worker process / thread: total frames/s", f"{sum(many['fps']) / max(sum(fps), 1e-9):.2f}x")
-    row("worker process / thread: total steps/s", f"{sum(many['steps']) / max(sum(steps), 1e-9):.2f}x")
+    for what in ("fps", "steps"):
+        row(f"worker process / thread: total {'frames' if what == 'fps' else 'steps'}/s",
+            f"{sum(many[what]) / max(sum(thread[what]), 1e-9):.2f}x")
 
 
 def main(argv=None):
