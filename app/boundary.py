@@ -138,9 +138,11 @@ def _ramps(w_in, b_in, w_out, xs, ys, max_values=1 << 20):
     ((a, b) = w_in, c = b_in), as running sums along each row (see the module
     docstring), in blocks of rows of at most about max_values events."""
     a = w_in[0]
-    rising = a > 0
+    # Below 1e-200 a unit counts as flat: its a·x is negligible, and its
+    # crossing column −d/(a·dx) could overflow.
+    rising = a > 1e-200
     flat = None
-    if not rising.all():  # z = b·y + c: on or off along the whole row
+    if not rising.all():  # z ≈ b·y + c: on or off along the whole row
         flat = (w_in[1, ~rising], b_in[~rising], w_out[~rising])
         w_in, b_in, w_out = w_in[:, rising], b_in[rising], w_out[rising]
     R, H, n = len(ys), len(b_in), 2 * w_out.shape[1]
@@ -239,9 +241,10 @@ class BoundaryGrid:
         over the first axis it is a few whole-row operations.
         """
         if has_exact_scores(net):
-            return softmax_columns(exact_scores(net, extent, resolution))
-        probs = self.dense_probabilities(net, extent, resolution)
-        if not np.isfinite(probs).all():  # float32 overflowed: redo it in float64
+            probs = softmax_columns(exact_scores(net, extent, resolution))
+        else:
+            probs = self.dense_probabilities(net, extent, resolution)
+        if not np.isfinite(probs).all():  # overflowed (weights near divergence): plain float64
             probs = self.probabilities64(net, extent, resolution)
         return probs
 

@@ -155,6 +155,31 @@ def test_exact_scores_all_units_flat_along_x(activation):
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+def test_exact_scores_with_x_weights_too_small_to_divide_by(activation):
+    """x-weights of ±1e-310 (subnormal) and ±1e-250: −d/(a·dx) would overflow;
+    those units count as flat, off by a·x at most."""
+    net = perturbed_net([2, 10, 3], activation, seed=11)
+    net.layers[0][0][0, :4] = [1e-310, -1e-310, 1e-250, -1e-250]
+    for R in (10, 100):
+        assert_exact(net, EXTENTS[0], R)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_probabilities_of_a_network_near_divergence_are_probabilities(activation):
+    """Weights of 1e150 (finite, the run-up to a divergence): the scores
+    overflow in the running sums or in float32, and the boundary falls back to
+    the float64 forward: still the forward's probabilities, no NaN."""
+    net = perturbed_net([2, 8, 3], activation, seed=2)
+    net.layers = [(w * 1e150, b * 1e150) for w, b in net.layers]
+    with np.errstate(all="ignore"):
+        got = BoundaryGrid().probabilities(net, EXTENTS[0], 20)
+        want = BoundaryGrid.probabilities64(net, EXTENTS[0], 20)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    assert np.allclose(got[ok], want[ok], atol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
 def test_exact_scores_zero_line_outside_the_extent(activation):
     net = perturbed_net([2, 6, 3], activation, seed=4)
     w, b = net.layers[0]

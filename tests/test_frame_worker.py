@@ -3,6 +3,7 @@ contained, and no process left behind however the server ends."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -20,6 +21,12 @@ from app.sessions import SessionStore
 from app.training import TrainingSession, frame_json, render_frame
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(coro):
+    """asyncio.run() on a thread of its own: whatever loop this thread may hold."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def session_snapshot(steps=30, **config):
@@ -66,7 +73,7 @@ def test_worker_frames_equal_frames_drawn_in_process():
         finally:
             await worker.stop()
 
-    drawn = asyncio.run(main())
+    drawn = run(main())
     for snapshot, (text, seconds) in zip(snapshots, drawn):
         assert json.loads(text) == json.loads(frame_json(render_frame(snapshot, BoundaryGrid())))
         assert 0 < seconds < 10
@@ -89,7 +96,7 @@ def test_a_frame_that_fails_raises_and_the_worker_goes_on():
         finally:
             await worker.stop()
 
-    assert json.loads(asyncio.run(main()))["step"] == 30
+    assert json.loads(run(main()))["step"] == 30
 
 
 def test_stop_ends_the_process_and_later_draws_fail_cleanly():
@@ -106,7 +113,7 @@ def test_stop_ends_the_process_and_later_draws_fail_cleanly():
             await worker.draw(snapshot)
         return pid
 
-    assert wait_gone(asyncio.run(main()))
+    assert wait_gone(run(main()))
 
 
 def test_a_killed_worker_fails_its_frames_and_the_store_starts_a_new_one():
@@ -126,7 +133,7 @@ def test_a_killed_worker_fails_its_frames_and_the_store_starts_a_new_one():
         finally:
             await store.stop()
 
-    pid, text, again = asyncio.run(main())
+    pid, text, again = run(main())
     assert wait_gone(pid)
     assert json.loads(again)["step"] == json.loads(text)["step"] == 30
 

@@ -32,7 +32,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server():
     """`python -m app --port P` in a subprocess; its base URL once it answers."""
     port = _free_port()
@@ -67,7 +67,9 @@ def server():
     log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running
+# in this thread while it is open, and later test modules call asyncio.run().
+@pytest.fixture(scope="module")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
@@ -155,7 +157,7 @@ class Watch:
                 and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def context(browser):
     """One browser context for the run: its HTTP cache keeps Plotly between tests.
 
