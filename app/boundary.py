@@ -93,6 +93,16 @@ def has_exact_scores(net: Network):
             or (len(net.layers) == 2 and net.activation in PIECEWISE_LINEAR))
 
 
+def grid_work(net: Network, resolution):
+    """About how many multiply-adds the boundary of ``net`` takes at this
+    resolution: R·(R + H)·C on the exact path, R²·(H₁ + Σ fan_in·fan_out of
+    the later layers) on the dense one. For telling slow frames in advance."""
+    sizes, R = net.sizes, resolution
+    if has_exact_scores(net):
+        return R * (R + sum(sizes[1:-1])) * sizes[-1]
+    return R * R * (sizes[1] + sum(a * b for a, b in zip(sizes[1:-1], sizes[2:])))
+
+
 def exact_scores(net: Network, extent, resolution):
     """(C, R·R) float64 scores on the grid, up to a per-point shift (class 0's
     score is subtracted from every class: softmax does not see it).

@@ -55,6 +55,7 @@ class FrameWorker:
         self._pending: dict[int, asyncio.Future] = {}
         self._ids = itertools.count()
         self._listener = None
+        self.drawn = 0  # frames this worker has answered
 
     async def start(self):
         ours, theirs = socket.socketpair()
@@ -81,6 +82,7 @@ class FrameWorker:
             while True:
                 size = _HEADER.unpack(await self._reader.readexactly(_HEADER.size))[0]
                 request, text, seconds, error = pickle.loads(await self._reader.readexactly(size))
+                self.drawn += 1
                 future = self._pending.pop(request, None)
                 if future is None or future.done():
                     continue
@@ -103,7 +105,8 @@ class FrameWorker:
 
     @property
     def alive(self):
-        return self.process is not None and self.process.is_alive() and not self._writer.is_closing()
+        return (self.process is not None and self.process.is_alive()
+                and self._writer is not None and not self._writer.is_closing())
 
     async def stop(self, timeout=2.0):
         """Close the socket (the worker then ends) and wait for the process."""

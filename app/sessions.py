@@ -24,7 +24,7 @@ from .config import Settings
 from .datasets import DATASETS
 from .frame_worker import FrameWorker, FrameWorkerDied
 from .runtime import one_blas_thread
-from .training import TrainingSession, frame_json, render_frame
+from .training import TrainingSession, frame_json, frame_work, render_frame
 
 log = logging.getLogger("nn_playground")
 
@@ -32,6 +32,11 @@ log = logging.getLogger("nn_playground")
 # The longest a training turn waits for frames to be drawn first: training
 # gets at least a share of the thread however many frames are due.
 FRAMES_FIRST_SECONDS = 0.05
+# Frames that take longer than this (measured, or foreseen by frame_work()) are
+# drawn by a second worker process, so that one session with a huge network
+# never holds up everyone else's frames.
+SLOW_FRAME_SECONDS = 0.03
+SLOW_FRAME_WORK = 10**9  # multiply-adds: a few hundred ms
 # The part of the server's time that frames drawn on a thread may take when
 # every session wants more frames than that allows; training has the rest.
 FRAME_SHARE = 0.6
@@ -75,7 +80,8 @@ class SessionStore:
         self.sessions: dict[str, LiveSession] = {}
         self._executor = None
         self._frame_executor = None  # frames on a thread (settings.frame_process off)
-        self._frame_worker = None    # or in a process of their own
+        self._frame_workers: dict[str, FrameWorker] = {}  # or in processes: "fast", "slow"
+        self._starting = asyncio.Lock()
         # Frames first: training waits while frames are being drawn (see run()).
         self._frames = 0
         self._no_frames = threading.Event()
@@ -86,8 +92,7 @@ class SessionStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-train")
         self._executor.submit(one_blas_thread).result()
         if self.settings.frame_process:
-            self._frame_worker = FrameWorker()
-            await self._frame_worker.start()
+            await self._frame_worker("fast")
         else:
             self._frame_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnpg-frame")
             self._grid = BoundaryGrid()  # one frame at a time: one buffer for every session
@@ -99,8 +104,8 @@ class SessionStore:
         for executor in (self._executor, self._frame_executor):
             if executor:
                 executor.shutdown(wait=False, cancel_futures=True)
-        if self._frame_worker:  # its process must not outlive the server
-            await self._frame_worker.stop()
+        for worker in self._frame_workers.values():  # no process outlives the server
+            await worker.stop()
 
     async def run(self, fn, *args):
         """Run CPU work on the shared training thread. With frames drawn on a
@@ -111,17 +116,19 @@ class SessionStore:
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, _after_frames, self._no_frames, fn, *args)
 
-    async def draw(self, training: TrainingSession, snapshot):
+    async def draw(self, training: TrainingSession, snapshot, last_seconds=0.0):
         """(a frame's JSON text, the seconds it took to draw), drawn from
-        ``snapshot`` by the frame worker process (or thread)."""
+        ``snapshot`` by a frame worker process (or the frame thread).
+        ``last_seconds``: how long this session's previous frame took."""
         self._frames += 1
         self._no_frames.clear()
         try:
-            if self._frame_worker is None:
+            if self._frame_executor is not None:
                 text, seconds = await asyncio.get_running_loop().run_in_executor(
                     self._frame_executor, _draw_here, snapshot, self._grid)
             else:
-                text, seconds = await self._draw_in_worker(snapshot)
+                slow = last_seconds > SLOW_FRAME_SECONDS or frame_work(snapshot) > SLOW_FRAME_WORK
+                text, seconds = await self._draw_in_worker("slow" if slow else "fast", snapshot)
         finally:
             self._frames -= 1
             if not self._frames:
@@ -129,17 +136,24 @@ class SessionStore:
         training.remember_frame(text)
         return text, seconds
 
-    async def _draw_in_worker(self, snapshot):
-        worker = self._frame_worker
+    async def _frame_worker(self, lane):
+        """The worker process of a lane, started if there is none (or it died)."""
+        async with self._starting:  # one start at a time, seen by every caller
+            worker = self._frame_workers.get(lane)
+            if worker is None or not worker.alive:
+                if worker is not None:
+                    log.warning("the %s frame worker stopped; starting a new one", lane)
+                    asyncio.create_task(worker.stop())
+                worker = FrameWorker()
+                await worker.start()
+                self._frame_workers[lane] = worker
+            return worker
+
+    async def _draw_in_worker(self, lane, snapshot):
         try:
-            return await worker.draw(snapshot)
-        except FrameWorkerDied:  # killed, out of memory: one new worker, and try again
-            if self._frame_worker is worker:
-                log.warning("the frame worker stopped; starting a new one")
-                self._frame_worker = FrameWorker()
-                await self._frame_worker.start()
-                asyncio.create_task(worker.stop())
-            return await self._frame_worker.draw(snapshot)
+            return await (await self._frame_worker(lane)).draw(snapshot)
+        except FrameWorkerDied:  # killed, out of memory: a new worker, and one more try
+            return await (await self._frame_worker(lane)).draw(snapshot)
 
     def frames_waiting(self):
         """True while a frame is queued or being drawn on this process's frame

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
-from .boundary import BoundaryGrid, data_extent
+from .boundary import BoundaryGrid, data_extent, grid_work
 from .datasets import DATASETS, add_points, make_dataset
 from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
                  svm_margins)
@@ -157,6 +157,16 @@ class FrameSnapshot:
     probe_point: tuple | None
     last_boundary: dict | None = None
     summary: tuple | None = None  # (data, reg, train acc, test acc), when the session has them
+
+
+def frame_work(snap: FrameSnapshot):
+    """About how many multiply-adds drawing this snapshot takes: the boundary,
+    and a forward pass over every point unless the snapshot has its summary."""
+    work = 0 if snap.last_boundary is not None else grid_work(snap.net, snap.config.grid_resolution)
+    if snap.summary is None:
+        sizes = snap.net.sizes
+        work += len(snap.dataset.y) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return work
 
 
 def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):

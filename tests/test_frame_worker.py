@@ -123,12 +123,12 @@ def test_a_killed_worker_fails_its_frames_and_the_store_starts_a_new_one():
         store = SessionStore(Settings())
         await store.start()
         try:
-            first = store._frame_worker
+            first = store._frame_workers["fast"]
             text, _ = await store.draw(training, snapshot)
             first.process.kill()
             # the next frame is drawn by a new worker
             again, _ = await store.draw(training, training.snapshot())
-            assert store._frame_worker is not first and store._frame_worker.alive
+            assert store._frame_workers["fast"] is not first and store._frame_workers["fast"].alive
             return first.process.pid, text, again
         finally:
             await store.stop()

@@ -260,7 +260,8 @@ class Connection:
     async def draw(self, snapshot):
         """Draw a frame in the frame worker while this session trains on."""
         try:
-            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot)
+            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot,
+                                                                       self.draw_seconds)
         except Exception:  # a bug must cost this frame, not the session's later ones
             log.exception("drawing a frame failed")
             self.frame_wanted = True

@@ -408,27 +408,57 @@ def test_a_huge_network_does_not_starve_a_small_one(tc):
     """A step of 3×1024 units on 5,000 points takes about a second and cannot be
     cut short; the other session keeps training and keeps getting frames,
     because time on the training thread (not turns) is shared, a slow-to-draw
-    session gets at most its share of the frame thread, and a frame's snapshot
-    is taken on the event loop, not behind another session's turn."""
+    session gets at most its share of the frame worker, and a frame's snapshot
+    is taken on the event loop, not behind another session's turn. With frames
+    in worker processes, the huge session's frames (seconds each at 200²) go
+    to a second worker: the small session's frames never wait for them."""
+    processes = tc.app.state.settings.frame_process
     with session(tc) as (heavy, _, _), session(tc) as (light, _, _):
         send(heavy, {"type": "config", "config": {
-            "hidden_sizes": [1024, 1024, 1024], "n_points": 5000, "classes": 10}})
+            "hidden_sizes": [1024, 1024, 1024], "n_points": 5000, "classes": 10,
+            "grid_resolution": 200 if processes else 100}})
         reply(heavy, "config")
         send(heavy, {"type": "play"})
         send(light, {"type": "play"})
         first = next_frame(light, lambda f: f["running"])
-        frames, last = 0, first
+        frames, last, seen, longest_gap = 0, first, time.monotonic(), 0.0
         deadline = time.monotonic() + 4.0
         while time.monotonic() < deadline:
             msg = recv(light)
             if msg["type"] == "frame":
-                frames, last = frames + 1, msg
+                now = time.monotonic()
+                frames, last, longest_gap, seen = frames + 1, msg, max(longest_gap, now - seen), now
         send(heavy, {"type": "pause"})
         send(light, {"type": "pause"})
-    # Without the fairness rules: 1 frame in 4 s. With them, 70 to 120 here
-    # (the heavy session's own frames take a second or two each to draw).
+    # Without the fairness rules: 1 frame in 4 s. With them, 70 to 120 here.
     assert frames >= 30, frames
     assert last["step"] - first["step"] >= 400, (first["step"], last["step"])
+    if processes:  # one frame of the huge network takes 2-3 s; with one worker, so did the gaps
+        assert longest_gap < 1.0, longest_gap
+
+
+def test_slow_frames_go_to_a_second_worker_process():
+    """A network whose frames are foreseen to be slow is drawn by the "slow"
+    worker; the default network's frames stay with the "fast" one."""
+    with TestClient(create_app(Settings(frame_process=True))) as tc, session(tc) as (ws, _, _):
+        store = tc.app.state.sessions
+        assert "slow" not in store._frame_workers
+        send(ws, {"type": "config", "config": {"hidden_sizes": [1024, 1024], "n_points": 2000}})
+        reply(ws, "config")
+        send(ws, {"type": "step", "n": 1})
+        next_frame(ws, lambda f: f["step"] == 1)
+        assert store._frame_workers["slow"].alive
+        slow_pid = store._frame_workers["slow"].process.pid
+        send(ws, {"type": "config", "config": {"hidden_sizes": [100], "n_points": 300}})
+        reply(ws, "config")
+        send(ws, {"type": "step", "n": 1})  # this frame may still go by the last one's time
+        next_frame(ws, lambda f: f["step"] == 1)
+        slow_drawn, fast_drawn = store._frame_workers["slow"].drawn, store._frame_workers["fast"].drawn
+        send(ws, {"type": "step", "n": 1})
+        next_frame(ws, lambda f: f["step"] == 2)
+        assert store._frame_workers["slow"].drawn == slow_drawn
+        assert store._frame_workers["fast"].drawn == fast_drawn + 1
+    assert store._frame_workers["slow"].process.pid == slow_pid  # one worker per lane, reused
 
 
 def test_speed_limits_steps_per_second(tc):
