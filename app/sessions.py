@@ -61,6 +61,7 @@ class LiveSession:
         self.connection = None
         self.last_seen = time.monotonic()
         self.used = 0.0  # seconds of the training thread this session has had
+        self.draw_seconds = 0.0  # how long its last frame took to draw
 
     def attach(self, connection):
         """Attach ``connection``; returns the one it takes over from, if any."""
@@ -81,7 +82,7 @@ class SessionStore:
         self._executor = None
         self._frame_executor = None  # frames on a thread (settings.frame_process off)
         self._frame_workers: dict[str, FrameWorker] = {}  # or in processes: "fast", "slow"
-        self._starting = asyncio.Lock()
+        self._starting: dict[str, asyncio.Lock] = {}
         # Frames first: training waits while frames are being drawn (see run()).
         self._frames = 0
         self._no_frames = threading.Event()
@@ -138,7 +139,12 @@ class SessionStore:
 
     async def _frame_worker(self, lane):
         """The worker process of a lane, started if there is none (or it died)."""
-        async with self._starting:  # one start at a time, seen by every caller
+        worker = self._frame_workers.get(lane)
+        if worker is not None and worker.alive:
+            return worker
+        # One start per lane at a time, seen by every caller; the other lane's
+        # frames do not wait for it.
+        async with self._starting.setdefault(lane, asyncio.Lock()):
             worker = self._frame_workers.get(lane)
             if worker is None or not worker.alive:
                 if worker is not None:
@@ -161,11 +167,16 @@ class SessionStore:
         the GIL with training."""
         return not self.settings.frame_process and not self._no_frames.is_set()
 
-    def frame_share(self):
-        """The part of the frame worker's time that frames may take when every
-        session wants more: all of a worker process's; of a thread's, what
-        training leaves (FRAME_SHARE)."""
-        return 1.0 if self.settings.frame_process else FRAME_SHARE
+    def frame_interval(self, live: LiveSession):
+        """The shortest time between two frames of ``live`` that its share of
+        the frame workers allows: its draw time × the playing sessions that
+        share its worker. A worker process is all for frames; a thread gives
+        training the rest of FRAME_SHARE."""
+        if not self.settings.frame_process:
+            return live.draw_seconds * self.running_count() / FRAME_SHARE
+        slow = live.draw_seconds > SLOW_FRAME_SECONDS
+        lane = [s for s in self.running() if (s.draw_seconds > SLOW_FRAME_SECONDS) == slow]
+        return live.draw_seconds * max(1, len(lane))
 
     # ---- create, resume, expire -------------------------------------------
 

@@ -24,7 +24,10 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    max), the longest gap between two frames of one session, and the event
    loop's lag; then the same against a server that draws frames on a thread
    of its own instead of its worker process (NNPG_FRAME_PROCESS=0), and the
-   ratios.
+   ratios;
+5. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
+   classes, R=200) playing beside 4 default sessions, against both servers:
+   the default sessions' frames/s and longest gap between frames.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
 file run with --serve: the same app and uvicorn settings as `python -m app`,
@@ -494,10 +497,14 @@ async def bench_one(url, port, pid, seconds, warm, probe):
     return out
 
 
-async def bench_many(url, port, pid, n, seconds, warm, probe):
+async def bench_many(url, port, pid, n, seconds, warm, probe, configs=()):
+    """n sessions playing at once; configs[i], where given, is sent to session i first."""
     sessions = []
-    for _ in range(n):
-        sessions.append((await open_session(url))[0])
+    for i in range(n):
+        ws = (await open_session(url))[0]
+        if i < len(configs):
+            await ws.send(json.dumps({"type": "config", "config": configs[i]}))
+        sessions.append(ws)
     logs = [[] for _ in sessions]
     readers = [asyncio.create_task(reader(ws, log, parse_accuracy=False))
                for ws, log in zip(sessions, logs)]
@@ -515,7 +522,8 @@ async def bench_many(url, port, pid, n, seconds, warm, probe):
 
     rates = [window_rates(log, w0, w1) for log in logs]
     out = {"fps": [r[0] for r in rates], "steps": [r[1] for r in rates],
-           "gap": max(r[2] for r in rates), "typical_gap": statistics.median(r[3] for r in rates),
+           "gap": max(r[2] for r in rates), "gaps": [r[2] for r in rates],
+           "typical_gap": statistics.median(r[3] for r in rates),
            "cpu": meter, "ping": rtts}
     if probe:
         out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
@@ -703,29 +711,39 @@ def report_many(many, n, probe, seconds):
     lag_rows(many, probe)
 
 
-async def bench_server(args, seconds, warm):
+# The largest network the limits allow a session, on the largest grid: each of
+# its frames takes seconds to draw.
+HUGE = {"hidden_sizes": [1024, 1024, 1024], "n_points": 5000, "classes": 10, "grid_resolution": 200}
+BESIDE_HUGE = 4
+
+
+async def bench_server(args, seconds, warm, env=None):
+    """(one session, many sessions, a huge one beside 4 default ones) against a
+    server started with the environment ``env``."""
     port = free_port()
-    proc = start_server(port, args.plain_server)
+    proc = start_server(port, args.plain_server, env)
     probe = not args.plain_server
     url = f"ws://127.0.0.1:{port}/ws/session"
     try:
-        one = await bench_one(url, port, proc.pid, seconds, warm, probe)
+        one = None if env else await bench_one(url, port, proc.pid, seconds, warm, probe)
         many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
+        huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0), probe,
+                                configs=[HUGE])
     finally:
         stop_server(proc)
-    return one, many, probe
+    return one, many, huge, probe
 
 
-async def bench_frame_thread(args, seconds, warm):
-    """The many-sessions phase again, against a server that draws frames on a
-    thread of its own (NNPG_FRAME_PROCESS=0) instead of its worker process."""
-    port = free_port()
-    proc = start_server(port, args.plain_server, env={"NNPG_FRAME_PROCESS": "0"})
-    try:
-        return await bench_many(f"ws://127.0.0.1:{port}/ws/session", port, proc.pid, args.sessions,
-                                seconds, warm, not args.plain_server)
-    finally:
-        stop_server(proc)
+def report_huge(huge, seconds, label):
+    small_fps = huge["fps"][1:]
+    print(f"\n[a huge network beside {BESIDE_HUGE} default sessions, {label}]  3 x 1,024 units, "
+          f"5,000 points, 10 classes, R=200; {seconds:g} s window")
+    row("frames/s of each default session  min / max", f"{min(small_fps):.1f} / {max(small_fps):.1f}")
+    row("longest gap between two frames of a default one", f"{max(huge['gaps'][1:]) * 1e3:,.0f} ms", "",
+        "one frame of the huge network takes seconds to draw")
+    row("steps/s of each default session  min / max",
+        f"{min(huge['steps'][1:]):,.0f} / {max(huge['steps'][1:]):,.0f}", "",
+        f"the huge one: {huge['fps'][0]:.2f} frames/s, {huge['steps'][0]:.1f} steps/s")
 
 
 def report_frame_thread(thread, many, n, probe, seconds):
@@ -761,12 +779,15 @@ def main(argv=None):
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
-    one, many, probe = asyncio.run(bench_server(args, seconds, warm))
+    one, many, huge, probe = asyncio.run(bench_server(args, seconds, warm))
     report_one(one, probe, seconds)
     report_many(many, args.sessions, probe, seconds)
+    report_huge(huge, seconds, "frames in worker processes")
     if not args.no_thread_comparison:
-        thread = asyncio.run(bench_frame_thread(args, seconds, warm))
+        _, thread, thread_huge, _ = asyncio.run(
+            bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
         report_frame_thread(thread, many, args.sessions, probe, seconds)
+        report_huge(thread_huge, seconds, "frames on a thread")
     report_sizes(ip, one)
     print("\nTimings are figures, not tests: nothing here passes or fails on time.")
     return 0

@@ -90,7 +90,6 @@ class Connection:
         self.frame_slot = None          # at most one frame waiting to be sent
         self.sending_frame = False
         self.drawing = None             # the task drawing the next frame
-        self.draw_seconds = 0.0         # how long the last frame took to draw
         self.wake_writer = asyncio.Event()
         self.wake_runner = asyncio.Event()
         self.wake_framer = asyncio.Event()
@@ -253,15 +252,15 @@ class Connection:
         # may take its part of the frame worker's share of time: a session
         # whose frames are slow to draw (a big network on a 200² grid takes
         # seconds), or one of many, is drawn less often.
-        share = self.draw_seconds * self.store.running_count() / self.store.frame_share()
+        share = self.store.frame_interval(self.live)
         self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
         return True
 
     async def draw(self, snapshot):
         """Draw a frame in the frame worker while this session trains on."""
         try:
-            self.frame_slot, self.draw_seconds = await self.store.draw(self.training, snapshot,
-                                                                       self.draw_seconds)
+            self.frame_slot, self.live.draw_seconds = await self.store.draw(
+                self.training, snapshot, self.live.draw_seconds)
         except Exception:  # a bug must cost this frame, not the session's later ones
             log.exception("drawing a frame failed")
             self.frame_wanted = True
