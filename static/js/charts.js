@@ -56,8 +56,10 @@ export class LossChart {
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "#ffffff",
       showlegend: true,
+      // three entries a row; two with large text, where "total loss" would not
+      // fit a third of the plot's width
       legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom", font: { size: f * 0.9 }, itemclick: "toggle",
-        entrywidth: 0.33, entrywidthmode: "fraction", tracegroupgap: 0 },
+        entrywidth: f > 14 ? 0.5 : 0.33, entrywidthmode: "fraction", tracegroupgap: 0 },
       hovermode: "x unified",
       uirevision: "keep",
       xaxis: { title: { text: "step", standoff: 4 }, anchor: "y2", zeroline: false, gridcolor: "#e6e9ee",
