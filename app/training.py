@@ -412,7 +412,9 @@ class TrainingSession:
             net=self.net.copy(), config=self.config, dataset=self.dataset, extent=self.extent,
             step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
             history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
-            summary=self.current_summary(),
+            # While playing, the last step's values (the numbers tick by at fps
+            # and would be one step newer); paused, the network as it is now.
+            summary=self.current_summary() if self.running else None,
             # While diverged the last good boundary stays on screen.
             last_boundary=self.last_boundary if self.status != "ok" else None)
 

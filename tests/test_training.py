@@ -363,14 +363,9 @@ def test_frame_fields_and_boundary():
     assert frame["history"]["step"] == list(range(1, 101))
     assert frame["points"]["y"] == t.dataset.y.tolist()
     assert frame["probe"]["label"] == 0
-    # With full batch the readout is the last step's own forward pass: the
-    # history's last point, loss before that step's update.
-    h = frame["history"]
-    assert frame["loss"] == {"data": h["data_loss"][-1], "reg": h["reg_loss"][-1], "total": h["total"][-1]}
-    assert (frame["train_accuracy"], frame["test_accuracy"]) == (h["train_accuracy"][-1],
-                                                                 h["test_accuracy"][-1])
-    res = t.net.loss(t.X_train, t.y_train, "softmax", t.config.reg)  # the weights now: one step on
-    assert 0 < h["data_loss"][-1] - res.data_loss < 1e-2
+    data, reg, train_acc, test_acc = t.evaluate()  # paused: the network as it is now
+    assert frame["loss"] == {"data": data, "reg": reg, "total": data + reg}
+    assert (frame["train_accuracy"], frame["test_accuracy"]) == (train_acc, test_acc)
     b = frame["boundary"]
     u8 = decode_boundary(b)
     assert u8.shape == (100, 100, 3)
@@ -390,17 +385,36 @@ def test_frame_fields_and_boundary():
     assert "points" not in again
 
 
-def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
-    """Paused after a change that the last step did not see (config, points,
-    reset), or with mini-batches, the frame evaluates the current weights."""
+def test_while_playing_the_readout_is_the_last_steps_forward_pass():
+    """Playing with full batch, a frame's loss and accuracies are those of the
+    last step's own forward pass (the history's last point: the loss before
+    that step's update), so the frame does not evaluate the network again."""
     t = TrainingSession()
+    t.running = True
     t.train(20)
-    assert t.frame()["loss"]["data"] != t.evaluate()[0]  # the last step's value
+    frame = t.frame()
+    h = frame["history"]
+    assert frame["loss"] == {"data": h["data_loss"][-1], "reg": h["reg_loss"][-1], "total": h["total"][-1]}
+    assert (frame["train_accuracy"], frame["test_accuracy"]) == (h["train_accuracy"][-1],
+                                                                 h["test_accuracy"][-1])
+    now = t.evaluate()[0]  # the weights after that update: a little lower
+    assert 0 < frame["loss"]["data"] - now < 1e-2
+
+
+def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
+    """Paused (after `step n` too), after a change the last step did not see
+    (config, points, reset), or with mini-batches, a frame evaluates the
+    network as it is now."""
+    t = TrainingSession()
 
     def readout():
         f = t.frame()
         return (f["loss"]["data"], f["loss"]["reg"], f["train_accuracy"], f["test_accuracy"])
 
+    t.train(20)  # paused
+    assert readout() == t.evaluate()
+    t.running = True
+    t.train(3)
     t.apply_config({"reg": 0.01})
     assert readout() == t.evaluate()
     t.train(3)
@@ -411,19 +425,6 @@ def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
     assert readout() == t.evaluate()
     t.reset()
     assert readout() == t.evaluate()
-
-
-def test_frame_json_is_the_frame():
-    """frame_json() splices the boundary's base64 in as text: the same JSON as
-    to_json(frame), and just as compact."""
-    t = TrainingSession()
-    t.train(5)
-    t.probe_point = ((0.1, 0.2), 1)
-    frame = t.frame()
-    text = frame_json(frame)
-    assert json.loads(text) == json.loads(to_json(frame))
-    assert len(text) == len(to_json(frame))
-    assert text.endswith('"}}') and '"boundary":{' in text
 
 
 def test_a_diverged_frame_is_strict_json_with_nulls():
