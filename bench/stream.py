@@ -290,7 +290,8 @@ def bench_in_process(reps):
     res = {}
     with threadpool_limits(1):  # as on the server's training thread and in the frame worker
         t = TrainingSession()
-        t.train(1000)  # a partly trained net, as during play
+        t.running = True  # frames as during play
+        t.train(1000)  # a partly trained net
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
