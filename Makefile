@@ -41,6 +41,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/stream.py
 
 clean:
