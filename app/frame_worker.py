@@ -68,7 +68,8 @@ class FrameWorker:
         self._listener = asyncio.create_task(self._listen())
 
     async def draw(self, snapshot):
-        """(the frame's JSON text, the seconds the worker took to draw it)."""
+        """(the frame's JSON text, the CPU seconds the worker took to draw it:
+        its cost, whatever else the machine was doing meanwhile)."""
         if self._writer is None or self._writer.is_closing():
             raise FrameWorkerDied("the frame worker is not running")
         request = next(self._ids)
@@ -139,12 +140,12 @@ def worker_main(sock: socket.socket):
             if body is None:
                 return
             request, snapshot = pickle.loads(body)
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 text, error = frame_json(render_frame(snapshot, grid)), None
             except Exception as exc:  # that frame fails, not the worker
                 text, error = None, f"{type(exc).__name__}: {exc}"
-            reply = pickle.dumps((request, text, time.perf_counter() - start, error),
+            reply = pickle.dumps((request, text, time.process_time() - start, error),
                                  protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 sock.sendall(_HEADER.pack(len(reply)) + reply)

@@ -32,9 +32,10 @@ log = logging.getLogger("nn_playground")
 # The longest a training turn waits for frames to be drawn first: training
 # gets at least a share of the thread however many frames are due.
 FRAMES_FIRST_SECONDS = 0.05
-# Frames that take longer than this (measured, or foreseen by frame_work()) are
-# drawn by a second worker process, so that one session with a huge network
-# never holds up everyone else's frames.
+# Frames that take longer than this (CPU time measured in the worker, so not
+# the machine's load; or foreseen by frame_work()) are drawn by a second worker
+# process, so that one session with a huge network never holds up everyone
+# else's frames.
 SLOW_FRAME_SECONDS = 0.03
 SLOW_FRAME_WORK = 10**9  # multiply-adds: a few hundred ms
 # The part of the server's time that frames drawn on a thread may take when

@@ -1,10 +1,11 @@
 """/ws/session: a live training session over a WebSocket.
 
-Per connection three tasks: the receiver validates client messages and queues
-them; the runner applies them between training slices, trains, and builds a
-frame when one is due and the previous one has been sent; the writer sends.
-Frames are never queued: the writer holds at most one, and the runner builds
-the next only once it has gone, so a slow client gets fewer frames, not a
+Per connection four tasks: the receiver validates client messages and queues
+them; the runner applies them between training slices and trains; the framer
+takes a snapshot when a frame is due and the previous one has been sent, and
+has it drawn by a frame worker (SessionStore.draw); the writer sends. Frames
+are never queued: the writer holds at most one, and the framer starts the
+next only once it has gone, so a slow client gets fewer frames, not a
 backlog. See docs/protocol.md.
 """
 from __future__ import annotations

