@@ -146,7 +146,7 @@ def accuracy(scores, y):
 class FrameSnapshot:
     net: Network          # a copy: training may go on while the frame is drawn
     config: TrainingConfig
-    dataset: object
+    dataset: object       # None when the summary is given: nothing to evaluate
     extent: list
     step: int
     epoch: int
@@ -337,8 +337,8 @@ class TrainingSession:
                     break
                 if interrupted is not None and interrupted():
                     break
-            # The frame after this turn shows the last step's values (see _summarize).
-            if done and self.last_full_batch and self.current_summary() is None and self.status == "ok":
+            # While playing, the frame after this turn shows the last step's values.
+            if done and self.running and self.last_full_batch and self.current_summary() is None:
                 self._summarize(self.last, full_batch=True)
         return done
 
@@ -408,13 +408,15 @@ class TrainingSession:
         points = None
         if self.points_changed:
             points, self.points_changed = self.points_payload(), False
+        # While playing, the last step's values (the numbers tick by at fps and
+        # would be one step newer); paused, the network as it is now.
+        summary = self.current_summary() if self.running else None
         return FrameSnapshot(
-            net=self.net.copy(), config=self.config, dataset=self.dataset, extent=self.extent,
+            net=self.net.copy(), config=self.config, extent=self.extent,
+            dataset=self.dataset if summary is None else None,  # only evaluate() needs it
             step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
             history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
-            # While playing, the last step's values (the numbers tick by at fps
-            # and would be one step newer); paused, the network as it is now.
-            summary=self.current_summary() if self.running else None,
+            summary=summary,
             # While diverged the last good boundary stays on screen.
             last_boundary=self.last_boundary if self.status != "ok" else None)
 

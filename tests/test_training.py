@@ -427,6 +427,19 @@ def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
     assert readout() == t.evaluate()
 
 
+def test_frame_json_is_the_frame():
+    """frame_json() splices the boundary's base64 in as text: the same JSON as
+    to_json(frame), and just as compact."""
+    t = TrainingSession()
+    t.train(5)
+    t.probe_point = ((0.1, 0.2), 1)
+    frame = t.frame()
+    text = frame_json(frame)
+    assert json.loads(text) == json.loads(to_json(frame))
+    assert len(text) == len(to_json(frame))
+    assert text.endswith('"}}') and '"boundary":{' in text
+
+
 def test_a_diverged_frame_is_strict_json_with_nulls():
     t = TrainingSession(TrainingConfig(learning_rate=100, reg=100))
     t.running = True
