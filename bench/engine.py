@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.datasets import make_dataset  # noqa: E402
 from app.nn import Network  # noqa: E402
 from app.nn.optim import SGD  # noqa: E402
 
@@ -38,17 +39,10 @@ REG = 5e-4
 # --- data ----------------------------------------------------------------------------
 
 def spiral(n_per_class=100, classes=3, seed=0):
-    """The CS231n spiral (from default_rng(seed))."""
-    rng = np.random.default_rng(seed)
-    X = np.zeros((n_per_class * classes, 2))
-    y = np.zeros(n_per_class * classes, dtype=np.int64)
-    for j in range(classes):
-        ix = slice(n_per_class * j, n_per_class * (j + 1))
-        r = np.linspace(0.0, 1, n_per_class)
-        t = np.linspace(j * 4, (j + 1) * 4, n_per_class) + rng.standard_normal(n_per_class) * 0.2
-        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
-        y[ix] = j
-    return X, y
+    """The CS231n spiral (from default_rng(seed)): the app's own, with no test split."""
+    ds = make_dataset("spiral", n=n_per_class * classes, classes=classes, noise=0.2, seed=seed,
+                      test_fraction=0)
+    return ds.X, ds.y
 
 
 def random_data(n, d, c, seed=0):
