@@ -40,34 +40,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real app on a free port; killed at the end, whatever happens."""
+def start_server(log_path):
+    """`python -m app` on a free port: (process, port, log file), once it listens."""
     port = free_port()
     env = {**os.environ, "NNPG_MAX_SESSIONS": "64"}
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
     log = open(log_path, "wb")  # a file, not a pipe: a full pipe would block the server
     proc = subprocess.Popen([sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while True:
+        assert proc.poll() is None, log_path.read_text(errors="replace")[-2000:]
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, port, log
+        except OSError:
+            assert time.monotonic() < deadline, "the server did not start within 20 s"
+            time.sleep(0.05)
+
+
+def stop_server(proc, log):
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, log_path.read_text(errors="replace")[-2000:]
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not start within 20 s"
-                time.sleep(0.05)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on a free port; killed at the end, whatever happens."""
+    proc, port, log = start_server(tmp_path_factory.mktemp("server") / "server.log")
+    try:
         yield f"ws://127.0.0.1:{port}/ws/session"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
+        stop_server(proc, log)
 
 
 async def recv(ws, timeout=10.0) -> dict:
@@ -186,3 +194,64 @@ def test_takeover_over_real_sockets(server):
                 assert (await frame_where(b, lambda g: g["step"] != f["step"]))["step"] == f["step"] + 2
 
     run(main())
+
+
+# ---- no process outlives the server -------------------------------------------------------
+
+def descendants(pid):
+    """Every process below pid, from /proc (the frame workers and their forkserver)."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in os.listdir(f"/proc/{parent}/task"):
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out += kids
+            todo += kids
+    return out
+
+
+def running(pid):
+    """Alive and not a zombie (an exited child not yet reaped counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["terminate", "kill"])
+def test_no_frame_worker_outlives_the_server(tmp_path, how):
+    """`python -m app` draws frames in worker processes; stopped (SIGTERM) or
+    killed (SIGKILL), it leaves none of them behind."""
+    proc, port, log = start_server(tmp_path / "server.log")
+    children = []
+    try:
+        async def heavy_and_light():
+            url = f"ws://127.0.0.1:{port}/ws/session"
+            async with connect(url, max_size=None) as a, connect(url, max_size=None) as b:
+                await recv(a)
+                await recv(b)
+                await a.send(json.dumps({"type": "config", "config": {"hidden_sizes": [1024, 1024]}}))
+                await b.send(json.dumps({"type": "step", "n": 1}))
+                await frame_where(b, lambda f: f["step"] == 1)
+                await a.send(json.dumps({"type": "step", "n": 1}))
+                await frame_where(a, lambda f: f["step"] == 1)  # drawn by the slow lane's worker
+
+        run(heavy_and_light())
+        children = descendants(proc.pid)
+        assert len(children) >= 3, children  # forkserver, the fast and the slow frame worker
+    finally:
+        if how == "kill":
+            proc.kill()
+            proc.wait(timeout=5)
+            log.close()
+        else:
+            stop_server(proc, log)
+    deadline = time.monotonic() + 10
+    while any(running(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [c for c in children if running(c)], "frame workers outlived the server"
