@@ -13,11 +13,9 @@ import asyncio
 import logging
 import time
 
-from pydantic import ValidationError
-
-from .protocol import config_reply, error, validation_error
+from .commands import apply_command
+from .protocol import error
 from .scheduler import locked, train_for
-from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config
 from .subscribers import BuiltFrame, Subscriber
 from .views import frame_body, views_of
 
@@ -136,7 +134,7 @@ class LiveSession:
                     continue  # from a connection that has been taken over
                 self.busy = True
                 try:
-                    await self.apply(sub, msg)
+                    await apply_command(self, sub, msg)
                 except Exception:  # a bug must cost this command, not the session
                     log.exception("applying a %r message failed", msg.type)
                     sub.post(error(f"the server could not apply this {msg.type} message"))
@@ -186,84 +184,6 @@ class LiveSession:
 
     async def locked(self, fn, *args):
         return await self.store.scheduler.run(locked, self.training, fn, *args)
-
-    # ---- commands ---------------------------------------------------------------
-
-    async def apply(self, sub, msg):
-        t = self.training
-        kind = msg.type
-        if kind == "play":
-            if t.status == "diverged":
-                sub.post(error("the network diverged: reset it (or change a setting that "
-                               "re-initializes it) before playing", "status"))
-                return
-            self.store.scheduler.join(self)
-            t.running = True
-        elif kind == "pause":
-            t.running = False
-        elif kind == "reset":
-            await self.locked(t.reset)
-        elif kind == "step":
-            t.running = False
-            await self._run_steps(msg.n)
-        elif kind == "config":
-            await self._apply_config(sub, msg.config)
-        elif kind == "probe":
-            await self._set_probe(sub, msg)
-        elif kind == "points":
-            await self._change_points(sub, msg)
-        elif kind == "model":
-            sub.post({"type": "model", "model": await self.locked(t.model)})
-
-    async def _run_steps(self, n):
-        """Exactly n steps (fewer only if the network diverges), in slices so
-        that other sessions keep their turns; no frame until they are done."""
-        t, scheduler = self.training, self.store.scheduler
-        left = n
-        while left > 0 and t.status == "ok":
-            done, used = await scheduler.run(train_for, t, left, scheduler.slice_seconds(),
-                                             scheduler.frames_waiting)
-            self.used += used
-            left -= done
-
-    async def _apply_config(self, sub, patch):
-        t = self.training
-        try:
-            clean = self.store.validate_config_patch(patch)
-            new = merge_config(t.config, clean)
-            kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
-            check_config(new, kept_points, self.store.settings.max_points)
-        except ValidationError as exc:
-            sub.post(validation_error(exc, default_field="config"))
-            return
-        except ConfigError as exc:
-            sub.post(error(str(exc), exc.field))
-            return
-        reset = await self.locked(t.apply_config, clean)
-        for each in self.subscribers:  # viewers see the settings change too
-            each.post(config_reply(t.config, reset))
-
-    async def _set_probe(self, sub, msg):
-        t = self.training
-        if msg.label is not None and msg.label >= t.config.classes:
-            sub.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
-            return
-        t.probe_point = (tuple(msg.x), msg.label)
-        sub.post({"type": "probe", **await self.locked(t.probe, *t.probe_point)})
-
-    async def _change_points(self, sub, msg):
-        t, max_points = self.training, self.store.settings.max_points
-        if msg.clear:
-            await self.locked(t.clear_points)
-        if msg.add:
-            classes = t.config.classes
-            if any(label >= classes for _, _, label in msg.add):
-                sub.post(error(f"labels must be between 0 and {classes - 1}", "add"))
-                return
-            if t.n_points + len(msg.add) > max_points:
-                sub.post(error(f"a session holds at most {max_points} points", "add"))
-                return
-            await self.locked(t.add_points, msg.add)
 
     # ---- frames -------------------------------------------------------------------
 
