@@ -1,7 +1,10 @@
 """/ws/session: a thin adapter between a WebSocket and a live session.
 
-`/ws/session` creates a session and drives it; `?session=ID&token=TOKEN`
-resumes one and takes it over; `?session=ID&watch=1` watches one read-only.
+`/ws/session` creates a session and drives it; `?session=ID&new=1` creates it
+with an id chosen beforehand (POST /api/v1/sessions), so that a proxy routing
+by id sends every later connection of that session to the same process;
+`?session=ID&token=TOKEN` resumes one and takes it over; `?session=ID&watch=1`
+watches one read-only.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
 """
@@ -75,10 +78,19 @@ async def _farewell(ws, message):
     await ws.close(code=1000, reason="taken over")
 
 
-def _open(store: SessionStore, session, token, watch):
+def _flag(value) -> bool:
+    return value not in (None, "", "0")
+
+
+def _open(store: SessionStore, session, token, watch, new):
     """(the session, the role) a connection asks for; SessionRefused if it cannot."""
-    if watch not in (None, "", "0"):
+    if _flag(watch):
         return store.watch(session), "viewer"
+    if _flag(new):
+        if session is None:
+            raise SessionRefused("new=1 needs a session id: ask POST /api/v1/sessions for one",
+                                 field="session")
+        return store.create(session), "driver"
     if session is not None:
         return store.resume(session, token), "driver"
     return store.create(), "driver"
@@ -86,11 +98,12 @@ def _open(store: SessionStore, session, token, watch):
 
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None):
+                         token: str | None = None, watch: str | None = None,
+                         new: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
     try:
-        live, role = _open(store, session, token, watch)
+        live, role = _open(store, session, token, watch, new)
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)

@@ -17,6 +17,7 @@ import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { Lessons } from "./lessons.js";
+import { loadLang, t } from "./i18n.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
 const $ = (sel) => document.querySelector(sel);
@@ -273,7 +274,7 @@ conn.on("error", (msg) => {
   const field = typeof msg.field === "string" ? msg.field.replace(/^config\./, "") : null;
   const fields = field ? settingsForField(field) : [];
   if (field === "token" || field === "session") {
-    notify(field === "token" ? "That session has ended; starting a new one."
+    notify(msg.lost ? t("cluster.session_gone")
       : "This session went on in another tab; starting a new one here.");
     return;
   }
@@ -522,4 +523,4 @@ setInterval(() => {
 
 render();
 writeHash();
-conn.connect();
+loadLang().catch(() => {}).finally(() => conn.connect());

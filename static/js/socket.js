@@ -5,6 +5,9 @@
 // play, pause, step, reset, probe, points (send(type, fields)).
 // The session id and its token live in sessionStorage, so a reload or a
 // dropped connection resumes the same session (?session=ID&token=TOKEN).
+// A new session's id is asked for first (POST /api/v1/sessions) and sent with
+// the first connection (?session=ID&new=1): behind a proxy that routes by the
+// id, that connection and every later one reach the process holding it.
 
 const STORAGE_KEY = "nnpg.session";
 
@@ -12,6 +15,16 @@ function loadSaved() {
   try {
     const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
     return saved && saved.session && saved.token ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh session id from any server process, or null (then the server picks one). */
+async function freshSessionId() {
+  try {
+    const res = await fetch("/api/v1/sessions", { method: "POST" });
+    return res.ok ? (await res.json()).session : null;
   } catch {
     return null;
   }
@@ -29,22 +42,23 @@ export class Connection extends EventTarget {
     this.resumed = false;
   }
 
-  url() {
+  async url() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    let url = `${proto}//${location.host}${this.path}`;
+    const url = `${proto}//${location.host}${this.path}`;
     const saved = loadSaved();
     this.resuming = Boolean(saved);
     if (saved) {
-      url += `?session=${encodeURIComponent(saved.session)}&token=${encodeURIComponent(saved.token)}`;
+      return `${url}?session=${encodeURIComponent(saved.session)}&token=${encodeURIComponent(saved.token)}`;
     }
-    return url;
+    const fresh = await freshSessionId();
+    return fresh ? `${url}?session=${encodeURIComponent(fresh)}&new=1` : url;
   }
 
-  connect() {
+  async connect() {
     clearTimeout(this.timer);
     let ws;
     try {
-      ws = new WebSocket(this.url());
+      ws = new WebSocket(await this.url());
     } catch {
       this.scheduleReconnect();
       return;
@@ -70,8 +84,10 @@ export class Connection extends EventTarget {
           sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ session: msg.session, token: msg.token }));
         } catch { /* private mode: no resume, still works */ }
       } else if (msg.type === "error" && (msg.field === "token" || msg.field === "session")) {
-        // Expired, unknown, or taken over by another tab: forget it; the server
-        // closes this socket and the reconnect starts a session of our own.
+        // Expired, lost with a server process that stopped, or taken over by
+        // another tab: forget it; the server closes this socket and the
+        // reconnect starts a session of our own.
+        msg.lost = msg.field === "token" && this.resuming;
         sessionStorage.removeItem(STORAGE_KEY);
         this.retries = 0;
       }
