@@ -6,8 +6,10 @@ STAMP   := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+WORKERS ?= 2
+CLUSTER_PORT ?= 8080
 
-.PHONY: install run test test-fast bench chromium clean
+.PHONY: install run cluster cluster-tools test test-fast bench chromium clean
 
 install: $(STAMP)
 
@@ -21,6 +23,16 @@ run: install
 	@echo "nn-playground: open http://$(HOST):$(PORT)"
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
 
+# nginx in front, Redis between, WORKERS app processes behind (app/cluster.py; deploy/README.md).
+cluster: install
+	$(BIN)/python -m app cluster --workers $(WORKERS) --port $(CLUSTER_PORT)
+
+# Debian's nginx and redis-server for the cluster and its test (tests/cluster skips without them).
+cluster-tools: install
+	@$(BIN)/python -c "from app.cluster import install_tools; import sys; \
+	missing = install_tools(); \
+	missing and print('tests/cluster will be skipped: install', ' '.join(missing), file=sys.stderr)"
+
 # Debian's chromium drives the browser tests; Playwright cannot download its own here.
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -32,7 +44,7 @@ chromium:
 	  fi; \
 	fi
 
-test: install chromium
+test: install chromium cluster-tools
 	$(BIN)/python -m pytest -q
 
 # Engine and API only, no browser.
