@@ -52,3 +52,19 @@ def write_nginx_configs(folder: Path, listen: str, app_servers: list[str]) -> Pa
     main = folder / "nginx.conf"
     main.write_text(MAIN_CONFIG.format(dir=folder, site=site))
     return main
+
+
+def main(argv=None):
+    """python -m app.cluster_config --listen 80 --server 10.0.0.11:8001 ...: print the site config."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m app.cluster_config", description=main.__doc__)
+    parser.add_argument("--listen", default="80", help="where nginx listens (default 80)")
+    parser.add_argument("--server", action="append", required=True, metavar="HOST:PORT",
+                        help="an app process (repeat for each)")
+    args = parser.parse_args(argv)
+    print(render_site(args.listen, args.server), end="")
+
+
+if __name__ == "__main__":
+    main()
