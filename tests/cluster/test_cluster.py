@@ -20,9 +20,11 @@ def fresh_id(base: str) -> str:
 
 
 def holders(cluster, sid) -> list[int]:
-    """The app processes (by index) that hold ``sid``: asked directly, not through nginx."""
+    """The running app processes (by index) that hold ``sid``: asked directly, not through nginx."""
     found = []
     for i, url in enumerate(cluster.app_urls):
+        if not cluster.apps[i].alive:
+            continue
         with open_session(url, f"?session={sid}&watch=1") as (_, first):
             pass
         if first["type"] == "hello":
