@@ -23,7 +23,7 @@ def cluster():
     if missing:
         pytest.skip(f"the cluster tests need {' and '.join(missing)}: "
                     "`make cluster-tools` as root, or `apt-get install nginx redis-server`")
-    with Cluster(workers=2) as running:
+    with Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256"}) as running:
         yield running
 
 

@@ -11,6 +11,7 @@ from .conftest import open_session, until
 
 pytestmark = pytest.mark.cluster
 SESSIONS = 20
+MAX_SESSIONS = 200  # nginx's hash may give one process a small share: go on until both hold some
 
 
 def fresh_id(base: str) -> str:
@@ -35,19 +36,21 @@ def holders(cluster, sid) -> list[int]:
 
 
 def test_sessions_spread_and_every_resume_and_viewer_reaches_the_owner(cluster):
-    created = {}  # id → (token, steps taken)
-    for n in range(1, SESSIONS + 1):
+    created, owners = {}, {}  # id → (token, steps taken), id → the processes holding it
+    for n in range(1, MAX_SESSIONS + 1):
+        if n > SESSIONS and len({tuple(found) for found in owners.values()}) > 1:
+            break
         sid = fresh_id(cluster.url)
         with open_session(cluster.url, f"?session={sid}&new=1") as (ws, hello):
             assert hello["type"] == "hello" and hello["session"] == sid
             ws.send(json.dumps({"type": "step", "n": n}))
             until(ws, lambda m: m["type"] == "frame" and m["step"] == n)
         created[sid] = (hello["token"], n)
+        owners[sid] = holders(cluster, sid)
 
-    owners = {sid: holders(cluster, sid) for sid in created}
     assert all(len(found) == 1 for found in owners.values()), owners
     per_process = [sum(found == [i] for found in owners.values()) for i in range(2)]
-    assert min(per_process) >= 1 and sum(per_process) == SESSIONS, per_process
+    assert min(per_process) >= 1 and sum(per_process) == len(created) >= SESSIONS, per_process
 
     for sid, (token, steps) in created.items():
         with open_session(cluster.url, f"?session={sid}&watch=1") as (viewer, vh), \
