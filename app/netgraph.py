@@ -92,7 +92,8 @@ def _entry_errors(analytic, numeric):
 def _param_check(analytic, numeric) -> dict:
     errors = _entry_errors(analytic, numeric)
     worst = np.unravel_index(int(np.argmax(errors)), errors.shape)
-    return {"max_relative_error": float(errors[worst]), "worst": [int(i) for i in worst],
+    return {"max_relative_error": float(errors[worst]), "verdict": verdict(float(errors[worst])),
+            "worst": [int(i) for i in worst],
             "analytic": float(analytic[worst]), "numeric": float(numeric[worst]),
             "norm_relative_error": relative_error(analytic, numeric)}
 

@@ -8,6 +8,7 @@ the other /api/v1 endpoints (app/api/rest.py).
 from __future__ import annotations
 
 import numpy as np
+import plotly
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
@@ -26,7 +27,7 @@ from .calculus_schemas import (
     NetworkGraphRequest,
     NetworkGraphResponse,
 )
-from .pages import _asset_version, templates
+from .pages import STATIC_DIR, _asset_version, templates
 from .rest import _ERRORS, _STRICT_FLOATS, ApiError, StrictJSONRoute, _check_request, _settings
 
 # Centred differences cost two forward passes per parameter: N·P² multiply-adds in all.
@@ -119,7 +120,11 @@ def descent_paths(req: DescentRequest):
 
 
 def calculus_page(request: Request):
-    return templates.TemplateResponse(request, "calculus.html", {"asset_version": _asset_version()})
+    return templates.TemplateResponse(request, "calculus.html", {
+        "asset_version": _asset_version(),
+        "plotly_version": plotly.__version__,
+        "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
+    })
 
 
 router = APIRouter()

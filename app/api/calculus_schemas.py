@@ -64,9 +64,13 @@ class GradcheckRequest(BackwardRequest):
                      description="step of (L(θ + h) − L(θ − h)) / 2h")
 
 
+Verdict = Literal["great", "fine", "suspect", "wrong"]
+
+
 class ParamCheck(BaseModel):
     max_relative_error: float = Field(
         description="max over entries of |a − n| / max(|a| + |n|, 1e-8), a analytic, n numeric")
+    verdict: Verdict = Field(description="CS231n's reading of max_relative_error")
     worst: list[int] = Field(description="the index of the entry with that error")
     analytic: float = Field(description="the analytic gradient at the worst entry")
     numeric: float = Field(description="the centred difference at the worst entry")
@@ -82,7 +86,7 @@ class GradcheckResponse(BaseModel):
     h: float
     layers: list[LayerCheck]
     max_relative_error: float
-    verdict: Literal["great", "fine", "suspect", "wrong"] = Field(
+    verdict: Verdict = Field(
         description="great < 1e-7 ≤ fine < 1e-4 ≤ suspect < 1e-2 ≤ wrong (CS231n's reading)")
     kinks: int = Field(description="ReLU / leaky ReLU inputs or hinge margins within h of their kink")
 
