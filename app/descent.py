@@ -103,14 +103,15 @@ def descent_path(x, y, method, start, learning_rate, steps, batch_size=10, seed=
 
 
 def surface(x, y, paths, resolution=60, pad=0.5):
-    """The grid of J around the minimum and every path's start (diverged paths are not chased):
+    """The grid of J around the minimum, the starts, and the points of the paths still in the
+    bowl (J at most twice its value at the start): a path that overshoots leaves the frame.
 
     {"theta0": (R,), "theta1": (R,), "cost": (R, R), "minimum": (2,)}.
     """
     best = least_squares(x, y)
     starts = np.array([p["theta"][0] for p in paths] or [best])
-    ok = [p["theta"] for p in paths if p["status"] == "ok"]
-    seen = np.vstack([starts, best[None, :], *ok])
+    inside = [p["theta"][p["cost"] <= 2 * p["cost"][0]] for p in paths]
+    seen = np.vstack([starts, best[None, :], *inside])
     lo, hi = seen.min(axis=0), seen.max(axis=0)
     span = np.maximum(hi - lo, 1.0)
     lo, hi = lo - pad * span / 2, hi + pad * span / 2

@@ -121,3 +121,13 @@ def test_surface_covers_the_paths_and_the_minimum(data):
     assert s["cost"].shape == (30, 30)
     for t0, t1 in np.vstack([path["theta"], s["minimum"][None]]):
         assert s["theta0"][0] <= t0 <= s["theta0"][-1] and s["theta1"][0] <= t1 <= s["theta1"][-1]
+
+
+def test_surface_does_not_chase_a_path_that_overshoots(data):
+    x, y = data
+    wild = descent_path(x, y, "batch", (-2, 4), 0.6, 60)
+    s = descent.surface(x, y, [wild])
+    assert wild["status"] == "diverged"
+    assert s["theta0"][-1] - s["theta0"][0] < 20 and s["theta1"][-1] - s["theta1"][0] < 20
+    t0, t1 = wild["theta"][-1]
+    assert not (s["theta0"][0] <= t0 <= s["theta0"][-1] and s["theta1"][0] <= t1 <= s["theta1"][-1])

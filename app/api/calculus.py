@@ -74,8 +74,8 @@ def gradcheck(req: GradcheckRequest, settings: Settings = Depends(_settings)):
             out = gradient_check(net, req.X_array, req.y_array, req.loss, req.reg, req.margin, req.h)
     except FloatingPointError:
         raise _not_finite("model", "the loss overflowed float64 (the weights or X are too large)") from None
-    if not np.isfinite([c[k] for layer in out["layers"] for c in layer.values()
-                        for k in ("max_relative_error", "analytic", "numeric", "norm_relative_error")]).all():
+    if not np.isfinite([layer[p][k] for layer in out["layers"] for p in ("W", "b")
+                        for k in ("relative_error", "analytic", "numeric", "max_entry_error")]).all():
         raise _not_finite("model", "a gradient overflowed float64")
     return out
 

@@ -68,18 +68,19 @@ Verdict = Literal["great", "fine", "suspect", "wrong"]
 
 
 class ParamCheck(BaseModel):
-    max_relative_error: float = Field(
-        description="max over entries of |a − n| / max(|a| + |n|, 1e-8), a analytic, n numeric")
-    verdict: Verdict = Field(description="CS231n's reading of max_relative_error")
-    worst: list[int] = Field(description="the index of the entry with that error")
+    relative_error: float = Field(description="‖a − n‖ / (‖a‖ + ‖n‖) over the array, a analytic, n numeric")
+    verdict: Verdict = Field(description="CS231n's reading of relative_error")
+    worst: list[int] = Field(description="the index of the entry where |a − n| is largest")
     analytic: float = Field(description="the analytic gradient at the worst entry")
     numeric: float = Field(description="the centred difference at the worst entry")
-    norm_relative_error: float = Field(description="‖a − n‖ / (‖a‖ + ‖n‖) over the whole array")
+    max_entry_error: float = Field(
+        description="max over entries of |a − n| / max(|a| + |n|, 1e-8); inflated by entries near 0")
 
 
 class LayerCheck(BaseModel):
     W: ParamCheck
     b: ParamCheck
+    max_relative_error: float = Field(description="the larger relative_error of W and b")
 
 
 class GradcheckResponse(BaseModel):

@@ -24,7 +24,8 @@ async function exampleBatch(activation, points) {
 function checkRow(layer, name, c) {
   return el("tr", { "data-layer": layer, "data-param": name },
     el("td", { text: String(layer) }), el("td", { text: name }),
-    el("td", { class: "num", text: c.max_relative_error.toExponential(2) }),
+    el("td", { class: "num", text: c.relative_error.toExponential(2) }),
+    el("td", { class: "num", text: c.max_entry_error.toExponential(2) }),
     el("td", { text: `[${c.worst.join(", ")}]` }),
     el("td", { class: "num", text: fmt(c.analytic) }), el("td", { class: "num", text: fmt(c.numeric) }),
     el("td", {}, badge(c.verdict)));
@@ -51,6 +52,7 @@ export async function runCheck() {
   r.layers.forEach((layer, l) => { body.append(checkRow(l, "W", layer.W), checkRow(l, "b", layer.b)); });
   summary.replaceChildren(badge(r.verdict), " ", t("calc.check.summary", {
     error: r.max_relative_error.toExponential(2), h: String(r.h), kinks: r.kinks, n: points }));
+  if (r.kinks) summary.append(el("span", { class: "calc-kink-note", text: t("calc.check.kink_note") }));
 }
 
 // ---------------------------------------------------------------- the network's graph

@@ -235,7 +235,9 @@ def test_gradcheck_is_great_for_smooth_networks(client, activation, loss):
     assert body["max_relative_error"] < 1e-7 and body["verdict"] == "great"
     for layer, shape in zip(body["layers"], [(2, 6), (6, 5), (5, 3)]):
         assert len(layer["W"]["worst"]) == 2 and all(i < s for i, s in zip(layer["W"]["worst"], shape))
-        assert layer["W"]["max_relative_error"] < 1e-7 and layer["b"]["max_relative_error"] < 1e-7
+        assert layer["W"]["relative_error"] < 1e-7 and layer["b"]["relative_error"] < 1e-7
+        assert layer["max_relative_error"] == max(layer["W"]["relative_error"], layer["b"]["relative_error"])
+        assert layer["W"]["verdict"] == layer["b"]["verdict"] == "great"
 
 
 def test_gradcheck_flags_a_broken_gradient(client, monkeypatch):
@@ -244,8 +246,9 @@ def test_gradcheck_flags_a_broken_gradient(client, monkeypatch):
     body = client.post("/api/v1/gradcheck", json=check_body(client, "tanh")).json()
     assert body["verdict"] == "wrong" and body["max_relative_error"] > 1e-2
     first, last = body["layers"][0], body["layers"][-1]
-    assert first["W"]["max_relative_error"] > 1e-2          # the layers behind a broken tanh are wrong
-    assert last["W"]["max_relative_error"] < 1e-7           # the last layer has no activation after it
+    assert first["W"]["relative_error"] > 1e-2 and first["W"]["verdict"] == "wrong"   # behind a broken tanh
+    assert last["W"]["relative_error"] < 1e-7           # the last layer has no activation after it
+    assert first["W"]["analytic"] != pytest.approx(first["W"]["numeric"], rel=1e-3)
 
 
 def test_gradcheck_step_and_limits(client):
