@@ -28,7 +28,8 @@ from .calculus_schemas import (
     NetworkGraphResponse,
 )
 from .pages import STATIC_DIR, _asset_version, templates
-from .rest import _ERRORS, _STRICT_FLOATS, ApiError, StrictJSONRoute, _check_request, _settings
+from .rest import _ERRORS, _STRICT_FLOATS, _check_request
+from .strict import ApiError, StrictJSONRoute, _settings
 
 # Centred differences cost two forward passes per parameter: N·P² multiply-adds in all.
 MAX_GRADCHECK_WORK = 10 ** 9
