@@ -33,7 +33,7 @@ UNARY_FUNCTIONS = ("exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu")
 BINARY_FUNCTIONS = ("max", "min")
 FUNCTIONS = UNARY_FUNCTIONS + BINARY_FUNCTIONS
 OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow"}
-SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−"}
+SYMBOLS = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "neg": "−", "sigmoid": "σ", "sqrt": "√", "abs": "|·|"}
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
