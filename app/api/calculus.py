@@ -47,7 +47,7 @@ def graph(req: GraphRequest):
     try:
         output, gradients, nodes = evaluate(req.expression, req.values)
     except GraphError as e:
-        raise ApiError(422, ["body", "expression"], str(e), "graph") from None
+        raise ApiError(422, ["body", "expression"], str(e), f"graph_{e.kind}") from None
     return {
         "output": output,
         "gradients": gradients,

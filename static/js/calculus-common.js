@@ -12,7 +12,7 @@ export async function post(path, body) {
   const data = await res.json().catch(() => ({}));
   if (res.ok) return { ok: true, status: res.status, body: data };
   const first = (data.detail && data.detail[0]) || {};
-  return { ok: false, status: res.status, message: first.msg || t("calc.error.server", { status: res.status }) };
+  return { ok: false, status: res.status, type: first.type || "", message: first.msg || t("calc.error.server", { status: res.status }) };
 }
 
 export async function getJSON(path) {

@@ -12,7 +12,9 @@ export const EXAMPLES = {
   gates: { expression: "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", values: NEURON },
 };
 const RADIUS = 21;      // an operation's circle
-const LEAF_HALF = 25;   // half the width of a variable's or constant's box
+const LEAF_HALF = 25;   // half the width of a short variable's or constant's box
+const shownLabel = (node) => (node.op === "const" && node.label.length > 6 ? fmt(node.value) : node.label);
+const halfWidth = (node) => Math.max(LEAF_HALF, 5.6 * shownLabel(node).length + 8);
 const TWIN = { block: "gates", gates: "block" };   // the same neuron written the other way
 
 const state = { example: "seed4", expression: "", values: {}, graph: null, fwd: 0, bwd: 0 };
@@ -57,7 +59,7 @@ function draw() {
   const cx = (id) => padX + col[id] * dx;
   const cy = (id) => height / 2 + row[id] * dy;
   const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "graph-svg", role: "img",
-    "aria-label": t("calc.graph.aria") });
+    "aria-label": t("calc.graph.aria"), style: `max-width: ${Math.round(width * 1.3)}px` });
   const shownValue = (id) => id < state.fwd;
   const processed = (id) => id >= nodes.length - state.bwd;   // backward walks from the last node
   const current = state.bwd ? nodes.length - state.bwd : state.fwd - 1;
@@ -70,7 +72,7 @@ function draw() {
       edges.append(svg("line", { x1, y1, x2, y2, class: "edge" }));
       // Labels sit halfway along the part of the edge between the two shapes.
       const length = Math.hypot(x2 - x1, y2 - y1) || 1;
-      const from = nodes[i].inputs.length ? RADIUS : LEAF_HALF;
+      const from = nodes[i].inputs.length ? RADIUS : halfWidth(nodes[i]);
       const along = (from + (length - from - RADIUS) / 2) / length;
       const mx = x1 + (x2 - x1) * along, my = y1 + (y2 - y1) * along;
       if (shownValue(i)) labels.append(svg("text", { x: mx, y: my - 7, class: "edge-value" }, fmt(nodes[i].value)));
@@ -91,10 +93,11 @@ function draw() {
     const group = svg("g", { class: cls, "data-node": n.id });
     const title = svg("title", {}, `${n.text} = ${fmt(n.value)}`);
     group.append(title);
-    if (leaf) group.append(svg("rect", { x: x - LEAF_HALF, y: y - 16, width: 2 * LEAF_HALF, height: 32, rx: 7 }));
+    const half = halfWidth(n);
+    if (leaf) group.append(svg("rect", { x: x - half, y: y - 16, width: 2 * half, height: 32, rx: 7 }));
     else group.append(svg("circle", { cx: x, cy: y, r: RADIUS }));
-    const label = n.label.length > 7 ? n.label.slice(0, 6) + "…" : n.label;
-    group.append(svg("text", { x, y: y + 5, class: n.label.length > 2 ? "node-label node-label-small" : "node-label" }, label));
+    const small = !leaf && n.label.length > 2;
+    group.append(svg("text", { x, y: y + 5, class: small ? "node-label node-label-small" : "node-label" }, shownLabel(n)));
     if (leaf && processed(n.id)) {
       group.append(svg("text", { x, y: y + 34, class: "node-grad" }, fmt(n.grad)));
     }
@@ -171,11 +174,34 @@ function render() {
 
 // ---------------------------------------------------------------- data
 
+const ERROR_KINDS = ["syntax", "limit", "number", "missing", "not_finite"];
+
+/** A refused expression, in the page's language: the kind of error and the position it names. */
+function graphError(res) {
+  const kind = res.type === "string_too_long" ? "limit" : res.type.replace(/^graph_/, "");
+  const position = (res.message.match(/position (\d+)/) || [])[1];
+  if (!ERROR_KINDS.includes(kind)) return t("calc.error.graph", { message: res.message });
+  return t(`calc.error.${kind}`, { position: position ?? "?" });
+}
+
+/** The name of a variable the server says has no value (it names its position), or null. */
+function missingName(res) {
+  const position = res.type === "graph_missing" && (res.message.match(/position (\d+)/) || [])[1];
+  const match = position !== undefined && position !== false && state.expression.slice(Number(position)).match(/^[A-Za-z_]\w*/);
+  return match ? match[0] : null;
+}
+
 async function fetchGraph(keepSteps) {
-  const res = await post("graph", { expression: state.expression, values: state.values });
+  let res = await post("graph", { expression: state.expression, values: state.values });
+  // A new variable starts at 1, one request per variable (at most 100 of them).
+  for (let tries = 0; !res.ok && missingName(res) && tries < 100; tries++) {
+    state.values[missingName(res)] = 1;
+    res = await post("graph", { expression: state.expression, values: state.values });
+  }
   const error = $("graph-error");
   if (!res.ok) {
-    error.textContent = t("calc.error.graph", { message: res.message });
+    error.textContent = graphError(res);
+    error.title = res.message;
     error.hidden = false;
     state.graph = null;
     render();

@@ -81,8 +81,9 @@ def test_non_finite_numbers_are_refused(client):
 
 
 def test_overflow_names_the_node(client):
-    msg = assert_error(post_graph(client, "exp(x) * 2", {"x": 800}), 422, ["body", "expression"])
-    assert "node 1 (exp at position 0)" in msg
+    res = post_graph(client, "exp(x) * 2", {"x": 800})
+    msg = assert_error(res, 422, ["body", "expression"])
+    assert "node 1 (exp at position 0)" in msg and res.json()["detail"][0]["type"] == "graph_not_finite"
 
 
 # ---------------------------------------------------------------- the fuzz test
