@@ -16,7 +16,7 @@ from .. import descent
 from ..config import Settings
 from ..graph import GraphError, evaluate
 from ..netgraph import gradient_check, network_graph, summarize
-from ..nn import Network
+from ..nn import ACTIVATIONS, LOSSES, Network
 from .calculus_schemas import (
     DescentRequest,
     DescentResponse,
@@ -125,6 +125,8 @@ def calculus_page(request: Request):
         "asset_version": _asset_version(),
         "plotly_version": plotly.__version__,
         "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
+        "activations": list(ACTIVATIONS), "losses": list(LOSSES),
+        "methods": descent.METHODS, "default_methods": DescentRequest.model_fields["methods"].default,
     })
 
 

@@ -132,6 +132,13 @@ def test_gradient_check_panel(calc):
     assert page.locator("#check-table tbody tr").count() == 6          # 3 layers × (W, b)
     for cell in page.locator("#check-table tbody tr td:nth-child(3)").all_inner_texts():
         assert float(cell) < 1e-7
+    assert not page.locator(".calc-kink-note").count()
+    # ReLU on the spiral: its points at the origin sit exactly on the kink, so it reads "fine", with the reason.
+    page.select_option("#check-activation", "relu")
+    page.click("#check-run")
+    page.locator(".calc-kink-note").wait_for()
+    assert page.locator("#check-summary .badge").inner_text() == "fine"
+    assert "kink" in page.locator(".calc-kink-note").inner_text()
 
 
 def test_descent_view_paths_and_divergence(calc):
