@@ -23,6 +23,7 @@ def calc(context, server):
 
     def _open(hash_="", before=None, viewport=None):
         page = context.new_page()
+        page.set_default_timeout(60_000)   # a hang guard only, as in every browser test
         if viewport:
             page.set_viewport_size(viewport)
         errors, requests = [], []
@@ -34,7 +35,7 @@ def calc(context, server):
             page.goto(server + "/favicon.svg")
             page.evaluate(before)
         page.goto(server + "/calculus" + hash_)
-        page.wait_for_function("window.nnpgCalc && window.nnpgCalc.ready", timeout=15_000)
+        page.wait_for_function("window.nnpgCalc && window.nnpgCalc.ready")
         return page
 
     yield _open
