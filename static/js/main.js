@@ -16,6 +16,7 @@ import { Controls } from "./controls.js";
 import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
+import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
@@ -66,6 +67,8 @@ const controls = new Controls({
 const chart = new LossChart($("#loss-chart"), { logScale: state.log_scale });
 const plane = new Plane($("#plane-host"));
 const inspector = new Inspector($("#inspector"));
+let graphLink = null;
+installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 new Lessons($(".lessons"), $("#lesson-card"), applyLesson);
 
 // Debugging and test handle: read-only views of what the page knows.
@@ -225,6 +228,7 @@ conn.on("hello", (msg) => {
   view.probe = null;
   plane.setProbe(null);
   inspector.clear();
+  graphLink?.probed(null);
   render();
   writeHash();
   if (msg.points) showPoints(msg.points);
@@ -267,6 +271,8 @@ conn.on("frame", (frame) => {
 conn.on("probe", (msg) => {
   if (!view.probe) return;
   inspector.update(msg, probeContext());
+  graphLink?.probed({ x: msg.x, y: msg.label ?? msg.prediction, loss: serverConfig?.loss,
+    reg: serverConfig?.reg, margin: serverConfig?.margin });
 });
 
 conn.on("error", (msg) => {
