@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .boundary import BoundaryGrid
 from .config import Settings
-from .datasets import DATASETS
+from .catalog import session_limits
 from .frame_worker import FrameWorker, FrameWorkerDied
 from .runtime import one_blas_thread
 from .training import TrainingSession, frame_json, frame_work, render_frame
@@ -243,22 +243,7 @@ class SessionStore:
         return max(0.002, share)
 
     def limits(self):
-        s = self.settings
-        return {
-            "max_hidden_layers": s.max_session_hidden_layers,
-            "max_width": s.max_session_width,
-            "min_classes": s.min_classes,
-            "max_classes": s.max_classes,
-            "max_points": s.max_points,
-            "max_steps": s.max_steps_per_command,
-            "max_message_bytes": s.max_message_bytes,
-            "idle_seconds": s.session_idle_seconds,
-            "datasets": {name: {"min_classes": d.min_classes, "max_classes": d.max_classes,
-                                "default_classes": d.default_classes,
-                                "default_noise": d.default_noise, "max_noise": d.max_noise,
-                                "description": d.description}
-                         for name, d in DATASETS.items()},
-        }
+        return session_limits(self.settings)
 
 
 def _after_frames(no_frames, fn, *args):

@@ -26,8 +26,9 @@ from pydantic_core import from_json
 from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
-from ..config import Settings, get_settings
+from ..config import Settings
 from ..nn import Network, example_losses, l2_regularization, softmax
+from .deps import app_settings
 from ..schemas import (
     BackwardRequest,
     BackwardResponse,
@@ -56,10 +57,6 @@ class ApiError(Exception):
     def __init__(self, status: int, loc: tuple | list, msg: str, type: str = "value_error"):
         super().__init__(msg)
         self.status, self.loc, self.msg, self.type = status, list(loc), msg, type
-
-
-def _settings(request: Request) -> Settings:
-    return getattr(request.app.state, "settings", None) or get_settings()
 
 
 # ------------------------------------------------------------- strict JSON bodies
@@ -186,7 +183,7 @@ class StrictJSONRoute(APIRoute):
             return handler
 
         async def strict_handler(request: Request) -> Response:
-            settings = _settings(request)
+            settings = app_settings(request)
             if _declared_length(request) > settings.max_body_bytes:  # refused before reading
                 raise _too_large(settings.max_body_bytes)
             if not _is_json_media_type(request.headers.get("content-type")):
@@ -358,14 +355,14 @@ def _checked_forward(req, settings, with_grads):
 
 @router.post("/forward", response_model=ForwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="Scores, probabilities and hidden activations (and the loss, with y)")
-def forward(req: ForwardRequest, settings: Settings = Depends(_settings)):
+def forward(req: ForwardRequest, settings: Settings = Depends(app_settings)):
     out, _, _ = _checked_forward(req, settings, with_grads=False)
     return out
 
 
 @router.post("/backward", response_model=BackwardResponse, responses=_ERRORS,
              summary="The forward fields plus the gradients of the total loss")
-def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
+def backward(req: BackwardRequest, settings: Settings = Depends(app_settings)):
     out, _, result = _checked_forward(req, settings, with_grads=True)
     out["grads"] = _grads_out(result)
     return out
@@ -373,7 +370,7 @@ def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
 
 @router.post("/step", response_model=StepResponse, responses=_ERRORS,
              summary="One plain SGD step: θ ← θ − learning_rate · ∂total/∂θ")
-def step(req: StepRequest, settings: Settings = Depends(_settings)):
+def step(req: StepRequest, settings: Settings = Depends(app_settings)):
     out, net, result = _checked_forward(req, settings, with_grads=True)
     grads = [g for pair in result.grads for g in pair]
     try:
@@ -390,7 +387,7 @@ def step(req: StepRequest, settings: Settings = Depends(_settings)):
 
 @router.post("/models", response_model=CreateModelResponse, responses=_ERRORS,
              summary="A new model with random weights (and zero biases)")
-def create_model(req: CreateModelRequest, settings: Settings = Depends(_settings)):
+def create_model(req: CreateModelRequest, settings: Settings = Depends(app_settings)):
     sizes = req.sizes
     hidden = len(sizes) - 2
     if hidden > settings.max_hidden_layers:
@@ -426,7 +423,7 @@ def _parameters(spec: datasets.DatasetSpec, settings: Settings) -> dict:
 
 
 @router.get("/datasets", response_model=DatasetList, summary="Every dataset with its parameters")
-def list_datasets(settings: Settings = Depends(_settings)):
+def list_datasets(settings: Settings = Depends(app_settings)):
     return {"datasets": [
         {"name": spec.name, "description": spec.description, "parameters": _parameters(spec, settings)}
         for spec in datasets.DATASETS.values()
@@ -446,7 +443,7 @@ def get_dataset(
     noise: float | None = Query(None, description="default: the dataset's"),
     seed: int = Query(0),
     test_fraction: float = Query(0.2, description="the fraction of the points held out"),
-    settings: Settings = Depends(_settings),
+    settings: Settings = Depends(app_settings),
 ):
     if name not in datasets.DATASETS:
         raise ApiError(404, ["path", "name"], "unknown dataset: expected one of "

@@ -16,9 +16,9 @@ import logging
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from ..schemas import ClientMessage, SessionConfig
+from ..schemas import validate_client_message, validate_config_patch
 from ..sessions import LiveSession, SessionRefused, SessionStore
 from ..training import (DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config,
                         to_json)
@@ -26,7 +26,6 @@ from ..training import (DATA_FIELDS, ConfigError, changed_fields, check_config, 
 router = APIRouter()
 log = logging.getLogger("nn_playground")
 
-CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 # How far (seconds of training-thread time) a session may run ahead of the
 # least-served running session before it sits out its turns.
 FAIR_LEAD_SECONDS = 0.25
@@ -57,8 +56,9 @@ def validation_error(exc: ValidationError, default_field=None):
     return error(f"{field}: {first['msg']}" if field else first["msg"], field)
 
 
-def parse_client_message(text: str, max_bytes: int):
-    """A validated client message, or an `error` dict."""
+def parse_client_message(text: str, settings):
+    """A validated client message (with the limits of ``settings``), or an `error` dict."""
+    max_bytes = settings.max_message_bytes
     if len(text) > max_bytes or len(text.encode()) > max_bytes:
         return error(f"message too large (over {max_bytes} bytes)")
     try:
@@ -68,15 +68,9 @@ def parse_client_message(text: str, max_bytes: int):
     if not isinstance(data, dict) or "type" not in data:
         return error("a message is a JSON object with a 'type'", "type")
     try:
-        return CLIENT_MESSAGE.validate_python(data)
+        return validate_client_message(data, settings)
     except ValidationError as exc:
         return validation_error(exc)
-
-
-def validate_config_patch(patch: dict) -> dict:
-    """Per-field validation of a partial config, with the ranges of SessionConfig."""
-    checked = SessionConfig.model_validate(patch)
-    return {key: getattr(checked, key) for key in patch}
 
 
 class Connection:
@@ -137,7 +131,7 @@ class Connection:
             if text is None:
                 raw = message.get("bytes") or b""
                 text = raw.decode("utf-8", errors="replace") if len(raw) <= limit else "x" * (limit + 1)
-            parsed = parse_client_message(text, limit)
+            parsed = parse_client_message(text, self.settings)
             if isinstance(parsed, dict):
                 self.post(parsed)
             else:
@@ -311,7 +305,7 @@ class Connection:
     async def apply_config(self, patch):
         t = self.training
         try:
-            clean = validate_config_patch(patch)
+            clean = validate_config_patch(patch, self.settings)
             new = merge_config(t.config, clean)
             kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
             check_config(new, kept_points, self.settings.max_points)
