@@ -15,8 +15,8 @@ import numpy as np
 
 from .boundary import BoundaryGrid, data_extent, grid_work
 from .datasets import DATASETS, add_points, make_dataset
-from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
-                 svm_margins)
+from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, regularizer,
+                 softmax, svm_margins)
 
 # Fields that apply to the running network; every other field rebuilds it.
 LIVE_FIELDS = frozenset({
@@ -207,7 +207,7 @@ def evaluate(net, config, dataset):
         y_train, y_test = dataset.y[~test], dataset.y[test]
         data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
-        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
+        reg = regularizer("l2").value(net.weights, config.reg)
     return data, reg, accuracy(train_scores, y_train), accuracy(test_scores, y_test)
 
 

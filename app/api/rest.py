@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from ..config import Settings
-from ..nn import Network, example_losses, l2_regularization, softmax
+from ..nn import Network, example_losses, regularizer, softmax
 from .deps import app_settings
 from ..schemas import (
     BackwardRequest,
@@ -293,7 +293,7 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
                 if y is not None:
                     per_example = example_losses(req.loss, scores, y, req.margin)
                     data = float(per_example.mean())
-                    reg = float(l2_regularization(net.weights, req.reg)[0]) if req.reg else 0.0
+                    reg = regularizer("l2").value(net.weights, req.reg) if req.reg else 0.0
             probs = softmax(scores)
             values = [scores, probs, *hidden]
             if y is not None:
