@@ -148,12 +148,12 @@ def _check_classes(spec: DatasetSpec, classes: object) -> int:
     return classes
 
 
-def _check_n(n: object, classes: int) -> int:
+def _check_n(n: object, classes: int, max_points: int) -> int:
     if not _is_int(n):
         raise ValueError("n must be an integer")
     n = int(n)
-    if not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"n must be between 1 and {MAX_POINTS}")
+    if not 1 <= n <= max_points:
+        raise ValueError(f"n must be between 1 and {max_points}")
     if n < classes:
         raise ValueError("n must be at least the number of classes")
     return n
@@ -382,6 +382,8 @@ def make_dataset(
     noise: float | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    *,
+    max_points: int = MAX_POINTS,
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
@@ -393,7 +395,7 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(n, classes)
+    n = _check_n(n, classes, max_points)
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
