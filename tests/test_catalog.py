@@ -1,17 +1,13 @@
 """app/catalog.py: the registries and the app's limits in one dict, and what reads it."""
 import json
 
-import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
-from app import catalog as catalog_module
 from app.catalog import catalog, session_limits
 from app.config import Settings
 from app.datasets import DATASETS
 from app.main import create_app
 from app.nn import ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REGULARIZERS
-from app.nn.layers import Activation
 from app.schemas import Catalog, session_config_model
 
 
@@ -72,46 +68,6 @@ def test_the_page_embeds_the_catalog():
     assert embedded == json.loads(json.dumps(catalog(settings)))
     assert list(embedded["activations"]) == list(ACTIVATIONS)  # in the registry's order
     assert list(embedded["datasets"]) == list(DATASETS)
-
-
-# ---- a new entry is one change: the registry (docs/extending.md) -------------------------
-
-def _swish_forward(x):
-    s = 1 / (1 + np.exp(-x))
-    return x * s, (x, s)
-
-
-def _swish_backward(dout, cache):
-    x, s = cache
-    return dout * (s + x * s * (1 - s))
-
-
-@pytest.fixture
-def swish(monkeypatch):
-    """A throw-away activation, registered for one test only."""
-    monkeypatch.setitem(ACTIVATIONS, "swish", Activation(_swish_forward, _swish_backward, "Swish", "Swish"))
-
-
-def test_a_registered_activation_is_in_the_catalog_the_schemas_and_the_rest_api(swish):
-    assert catalog_module.catalog(Settings())["activations"]["swish"]["label"] == {"en": "Swish", "zh": "Swish"}
-    with TestClient(create_app()) as client:
-        spec = client.get("/openapi.json").json()
-        enum = spec["components"]["schemas"]["ModelParams"]["properties"]["activation"]["enum"]
-        assert "swish" in enum
-        identity = {"W": [[1.0, 0.0], [0.0, 1.0]], "b": [0.0, 0.0]}
-        model = {"activation": "swish", "layers": [{"W": [[1.0, -2.0]], "b": [0.0, 0.0]}, identity]}
-        r = client.post("/api/v1/forward", json={"model": model, "X": [[1.5]]})
-        assert r.status_code == 200, r.text
-        z = np.array([1.5, -3.0])
-        assert r.json()["hidden"][0][0] == pytest.approx(list(z / (1 + np.exp(-z))), rel=1e-12)
-        # The last layer is the identity: the scores are the hidden values.
-        assert r.json()["scores"][0] == pytest.approx(r.json()["hidden"][0][0], rel=1e-12)
-        assert client.post("/api/v1/models", json={"sizes": [2, 3, 2], "activation": "swish"}).status_code == 200
-        with client.websocket_connect("/ws/session") as ws:
-            assert ws.receive_json()["type"] == "hello"
-            ws.send_json({"type": "config", "config": {"activation": "swish"}})
-            reply = next(m for m in iter(ws.receive_json, None) if m["type"] in ("config", "error"))
-            assert reply["type"] == "config" and reply["config"]["activation"] == "swish"
 
 
 def test_an_unknown_name_is_refused_naming_the_choices():
