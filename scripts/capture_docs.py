@@ -22,6 +22,7 @@ import re
 import shlex
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,11 +44,16 @@ def _flat(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _width(text: str) -> int:
+    """Columns on screen: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _packed(items: list[str], pad: str) -> list[str]:
     """Items joined on as few lines as WIDTH allows."""
     rows, row = [], ""
     for item in items:
-        if row and len(pad) + len(row) + len(item) + 2 > WIDTH:
+        if row and len(pad) + _width(row) + _width(item) + 2 > WIDTH:
             rows.append(row)
             row = ""
         row = f"{row}, {item}" if row else item
@@ -58,14 +64,14 @@ def pretty(value, indent: int = 0, used: int = 0) -> str:
     """JSON on one line when it fits in WIDTH columns (after ``used`` on its line); else a dict
     of scalars packs several keys a line, and anything else goes one item a line."""
     flat = _flat(value)
-    if not isinstance(value, (dict, list)) or not value or indent + used + len(flat) <= WIDTH:
+    if not isinstance(value, (dict, list)) or not value or indent + used + _width(flat) <= WIDTH:
         return flat
     pad = " " * (indent + 2)
     close = "\n" + " " * indent
     if isinstance(value, dict):
         items = [f"{_flat(k)}: {_flat(v)}" for k, v in value.items()]
         if all(not isinstance(v, (dict, list)) or len(_flat(v)) <= 12 for v in value.values()) and all(
-                len(pad) + len(item) <= WIDTH for item in items):
+                len(pad) + _width(item) <= WIDTH for item in items):
             rows = _packed(items, pad)
         else:
             rows = [f"{_flat(k)}: {pretty(v, indent + 2, len(_flat(k)) + 2)}" for k, v in value.items()]
