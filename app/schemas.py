@@ -357,6 +357,11 @@ class ProbeMessage(_Message):
     label: Optional[Annotated[SInt, Field(ge=0)]] = None
 
 
+class ModelMessage(_Message):
+    """Ask for the live network in the REST v1 model format."""
+    type: Literal["model"]
+
+
 @_lru_cache(maxsize=32)
 def session_models(bounds: SessionBounds) -> tuple:
     """(SessionConfig, StepMessage, PointsMessage, ClientMessage) with the ranges of ``bounds``.
@@ -406,7 +411,7 @@ def session_models(bounds: SessionBounds) -> tuple:
 
     ClientMessage = Annotated[
         Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-              ProbeMessage, PointsMessage],
+              ProbeMessage, PointsMessage, ModelMessage],
         Field(discriminator="type"),
     ]
     return SessionConfig, StepMessage, PointsMessage, ClientMessage
@@ -515,13 +520,20 @@ class SessionLimits(BaseModel):
 class Hello(BaseModel):
     type: Literal["hello"]
     session: str
-    token: str
+    token: Optional[str] = Field(description="the secret that controls the session; null for a viewer")
+    role: Literal["driver", "viewer"] = "driver"
     config: SessionConfig
     limits: SessionLimits
     step: int
     running: bool
     status: Literal["ok", "diverged"]
     points: Points
+    history: Optional[HistoryBatch] = Field(None, description="every history point kept so far")
+
+
+class ModelReply(BaseModel):
+    type: Literal["model"]
+    model: dict = Field(description="the live network in the REST v1 model format")
 
 
 class ConfigReply(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from ..catalog import catalog
 from ..config import Settings
 from ..schemas import Catalog
-from .deps import app_settings
+from .strict import _settings as app_settings
 
 router = APIRouter(prefix="/api/v1", tags=["api v1"])
 
