@@ -11,6 +11,7 @@ from .config import Settings
 from .datasets import DATASETS
 from .nn import ACTIVATIONS, INITS, LOSSES, OPTIMIZERS, REGULARIZERS
 from .schemas import session_config_model
+from .tasks import TASKS
 
 
 def session_limits(settings: Settings) -> dict:
@@ -72,7 +73,8 @@ def config_fields(settings: Settings) -> dict:
 
 
 def catalog(settings: Settings) -> dict:
-    """Every registry's entries (name → label and what the controls need) and the limits."""
+    """Every registry's entries (name → label and what the controls need), each config
+    field's default and range, and the limits."""
     return {
         "activations": {name: _label(a) for name, a in ACTIVATIONS.items()},
         "losses": {name: {**_label(loss), "params": list(loss.params)} for name, loss in LOSSES.items()},
@@ -84,6 +86,8 @@ def catalog(settings: Settings) -> dict:
                             "default_classes": d.default_classes, "default_noise": d.default_noise,
                             "max_noise": d.max_noise}
                      for name, d in DATASETS.items()},
+        "tasks": {name: {"label": t.label, "losses": list(t.losses), "metric": t.metric}
+                  for name, t in TASKS.items()},
         "config": config_fields(settings),
         "limits": session_limits(settings),
         "rest_limits": rest_limits(settings),

@@ -577,6 +577,12 @@ class DatasetEntry(CatalogEntry):
     max_noise: float
 
 
+class TaskEntry(BaseModel):
+    label: Label
+    losses: list[str] = Field(description="the losses the task allows")
+    metric: str
+
+
 class FieldRange(BaseModel):
     """A session config field's default and range (null: no bound; a registry name has none)."""
 
@@ -607,6 +613,7 @@ class Catalog(BaseModel):
     inits: dict[str, CatalogEntry]
     optimizers: dict[str, CatalogEntry]
     datasets: dict[str, DatasetEntry]
+    tasks: dict[str, TaskEntry]
     config: dict[str, FieldRange]
     limits: SessionLimits = Field(description="the same limits as hello.limits")
     rest_limits: RestLimits

@@ -22,6 +22,7 @@ def test_catalog_lists_every_registry_entry_with_both_labels():
     assert out["losses"]["svm"]["params"] == ["margin"] and out["losses"]["softmax"]["params"] == []
     assert out["datasets"]["xor"]["max_classes"] == 2
     assert out["datasets"]["spiral"]["description"]["zh"]
+    assert out["tasks"]["classification"]["losses"] == ["softmax", "svm"]
     Catalog.model_validate(out)
 
 
