@@ -106,7 +106,7 @@ LOSSES: dict[str, Loss] = {
     "softmax": Loss(
         terms=lambda scores, y, margin=1.0: softmax_terms(scores, y),
         example_losses=softmax_example_losses,
-        label="Softmax (cross-entropy)", label_zh="Softmax（交叉熵）"),
+        label="Softmax", label_zh="Softmax"),
     "svm": Loss(
         terms=svm_terms,
         example_losses=svm_example_losses,
