@@ -364,7 +364,7 @@ class ModelMessage(_Message):
 
 @_lru_cache(maxsize=32)
 def session_models(bounds: SessionBounds) -> tuple:
-    """(SessionConfig, StepMessage, PointsMessage, ClientMessage) with the ranges of ``bounds``.
+    """(SessionConfig, ClientMessage) with the ranges of ``bounds``.
 
     Built once per set of limits, so every app validates with its own Settings.
     """
@@ -414,12 +414,12 @@ def session_models(bounds: SessionBounds) -> tuple:
               ProbeMessage, PointsMessage, ModelMessage],
         Field(discriminator="type"),
     ]
-    return SessionConfig, StepMessage, PointsMessage, ClientMessage
+    return SessionConfig, ClientMessage
 
 
 @_lru_cache(maxsize=32)
 def _client_adapter(bounds: SessionBounds) -> _TypeAdapter:
-    return _TypeAdapter(session_models(bounds)[3])
+    return _TypeAdapter(session_models(bounds)[1])
 
 
 def session_config_model(settings: Settings) -> type[BaseModel]:
@@ -442,7 +442,7 @@ def validate_client_message(data: dict, settings: Settings):
 # The models with the default limits: for the documentation and for tests that
 # check real messages against them. An app validates with its own (above).
 DEFAULT_BOUNDS = SessionBounds.of(Settings.model_construct())
-SessionConfig, StepMessage, PointsMessage, ClientMessage = session_models(DEFAULT_BOUNDS)
+SessionConfig, ClientMessage = session_models(DEFAULT_BOUNDS)
 
 
 class LossValues(BaseModel):
