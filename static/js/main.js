@@ -190,6 +190,7 @@ conn.on("hello", (msg) => {
   helloCount += 1;
   serverConfig = msg.config || {};
   limits = msg.limits || null;
+  if (msg.catalog) setCatalog(msg.catalog); // a server restarted with other settings
   const adopt = helloCount === 1 && conn.resumed && !hashGiven;
   lastSent.clear();
   if (adopt) {
