@@ -203,12 +203,23 @@ def protocol_messages() -> dict:
             with client.websocket_connect(resume) as again:
                 out["taken-over"] = next_of(ws, "error")
                 next_of(again, "hello")
+        with client.websocket_connect("/ws/session") as ws:  # a driver, a viewer and the live model
+            driver = next_of(ws, "hello")
+            ws.send_json({"type": "step", "n": 3})
+            next_of(ws, "frame", lambda f: f["step"] == 3)
+            with client.websocket_connect(f"/ws/session?session={driver['session']}&watch=1") as viewer:
+                out["viewer-hello"] = next_of(viewer, "hello")
+                viewer.send_json({"type": "play"})
+                out["viewer-refused"] = next_of(viewer, "error")
+            ws.send_json({"type": "model"})
+            out["model"] = next_of(ws, "model")
         with client.websocket_connect("/ws/session?session=nope&token=wrong") as ws:
             out["wrong-token"] = ws.receive_json()
     return out
 
 
 def trimmed(name: str, msg) -> str:
+    """The message as the page shows it: trimmed (see the module docstring), pretty-printed."""
     if name == "errors":
         return "\n".join(json.dumps(m, ensure_ascii=False) for m in msg)
     msg = json.loads(json.dumps(msg))
@@ -218,6 +229,9 @@ def trimmed(name: str, msg) -> str:
         msg["limits"]["datasets"] = {"spiral": datasets["spiral"], "xor": datasets["xor"],
                                      MORE: ", ".join(others[:-1]) + f" and {others[-1]} likewise"}
     out = trim(msg)
+    if name == "viewer-hello":
+        out = {k: ({MORE: "as for the driver"} if k in ("config", "limits", "points") else v) for k, v in out.items()}
+        out["history"] = msg["history"]
     if name == "frame-diverged":  # the last points of the history: where it overflowed
         out["history"] = {k: trim(v, last=True) for k, v in msg["history"].items()}
     return pretty(out)
