@@ -1,64 +1,35 @@
 """The page's options and bounds come from the server's catalog; /docs and /redoc work offline.
 
-The server here is create_app() with limits unlike the defaults and one extra
-activation in the registry, run by uvicorn on a thread of this process (so the
-registry entry registered here is the server's).
+The server here runs with limits unlike the defaults (NNPG_* variables, through
+the one launcher in tests/servers.py): the sliders must follow them. To show
+that the selects are built from the catalog and from nothing else, one test
+adds an entry to the catalog embedded in the page on its way to the browser
+and finds it in the select. (That a registry entry reaches the catalog, the
+schemas and a live session is tests/test_extending.py's part.)
 """
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
+import re
+import urllib.request
 from urllib.parse import urlparse
 
-import numpy as np
 import pytest
-import uvicorn
 
-from app.catalog import catalog
-from app.config import Settings
-from app.main import create_app
-from app.nn import ACTIVATIONS
-from app.nn.layers import Activation
+import servers
 
 pytestmark = pytest.mark.browser
 
-SETTINGS = Settings(max_session_width=8, max_session_hidden_layers=2, max_points=1000, max_classes=4,
-                    frame_process=False)
-
-
-def _softsign_forward(x):
-    out = x / (1 + np.abs(x))
-    return out, x
-
-
-def _softsign_backward(dout, x):
-    return dout / (1 + np.abs(x)) ** 2
-
-
-SOFTSIGN = Activation(_softsign_forward, _softsign_backward, "Softsign", "Softsign 软符号")
+LIMITS = {"NNPG_MAX_SESSION_WIDTH": "8", "NNPG_MAX_SESSION_HIDDEN_LAYERS": "2", "NNPG_MAX_POINTS": "1000",
+          "NNPG_MAX_CLASSES": "4"}
+CATALOG_SCRIPT = re.compile(r'(<script type="application/json" id="catalog-data">)(.*?)(</script>)', re.S)
 
 
 @pytest.fixture(scope="module")
-def small_server():
-    """create_app(SETTINGS) with a softsign activation registered, on a free port: its base URL."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(ACTIVATIONS, "softsign", SOFTSIGN)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(create_app(SETTINGS), host="127.0.0.1", port=port,
-                                               log_level="warning", lifespan="on"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
+def small_server(tmp_path_factory):
+    """The app with small limits: its base URL."""
+    with servers.running(tmp_path_factory.mktemp("server") / "server.log", env=LIMITS) as running:
+        yield running.http
 
 
 def _offline(page):
@@ -81,9 +52,9 @@ def _options(page, select):
 
 
 def test_the_page_takes_its_options_and_bounds_from_the_servers_catalog(small_server, context):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(ACTIVATIONS, "softsign", SOFTSIGN)
-        expected = catalog(SETTINGS)
+    with urllib.request.urlopen(small_server + "/api/v1/catalog") as res:
+        expected = json.load(res)
+    assert expected["limits"]["max_width"] == 8
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -91,41 +62,44 @@ def test_the_page_takes_its_options_and_bounds_from_the_servers_catalog(small_se
     page.goto(small_server + "/")
     page.wait_for_selector("#ctl-activation option", state="attached")
 
-    activations = _options(page, "#ctl-activation")
-    assert activations == [[name, e["label"]["en"]] for name, e in expected["activations"].items()]
-    assert ["softsign", "Softsign"] in activations
-    for select, key in [("#ctl-dataset", "datasets"), ("#ctl-loss", "losses"), ("#ctl-init", "inits"),
-                        ("#ctl-optimizer", "optimizers")]:
+    for select, key in [("#ctl-activation", "activations"), ("#ctl-dataset", "datasets"), ("#ctl-loss", "losses"),
+                        ("#ctl-init", "inits"), ("#ctl-optimizer", "optimizers")]:
         assert _options(page, select) == [[name, e["label"]["en"]] for name, e in expected[key].items()], key
 
-    # The sliders follow this app's limits, not the defaults (3 layers of 1024, 10 classes).
+    # The sliders follow this server's limits, not the defaults (3 layers of 1,024, 10 classes).
     assert page.get_attribute("#ctl-hidden_layers", "max") == "2"
     assert page.get_attribute("#ctl-hidden_size", "max") == "8"
     assert page.get_attribute("#ctl-n_points", "max") == "1000"
     assert page.get_attribute("#ctl-classes", "max") == "4"
-
-    # A label in the registry's other language: the page in 中文 shows it.
-    page.goto(small_server + "/?lang=zh")
-    page.wait_for_selector("#ctl-activation option", state="attached")
-    page.evaluate("async () => { const i18n = await import('/static/js/i18n.js'); await i18n.loadLang('zh'); }")
-    page.select_option("#ctl-dataset", "circles")  # any change re-renders the form
-    page.wait_for_function("() => [...document.querySelectorAll('#ctl-activation option')]"
-                           ".some(o => o.textContent === 'Softsign 软符号')")
     assert not errors and not blocked
     page.close()
 
 
-def test_choosing_the_registered_activation_trains_with_it(small_server, context):
+def test_an_entry_added_to_the_catalog_is_an_option_in_both_languages(small_server, context):
     page = context.new_page()
-    sent = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(json.loads(p))))
     _offline(page)
+
+    def with_softsign(route):
+        response = route.fetch()
+        html = response.text()
+        head, body, tail = CATALOG_SCRIPT.search(html).groups()
+        catalog = json.loads(body)
+        catalog["activations"]["softsign"] = {"label": {"en": "Softsign", "zh": "软符号"}}
+        catalog["losses"]["svm"]["params"] = []  # the margin slider follows the loss's params
+        html = CATALOG_SCRIPT.sub(lambda m: head + json.dumps(catalog) + tail, html)
+        route.fulfill(response=response, body=html)
+
+    page.route(re.compile(r".*/$"), with_softsign)
     page.goto(small_server + "/")
     page.wait_for_selector("#ctl-activation option", state="attached")
-    page.wait_for_function("() => window.nnpg && window.nnpg.serverConfig")
-    page.select_option("#ctl-activation", "softsign")
-    page.wait_for_function("() => window.nnpg.serverConfig.activation === 'softsign'")
-    assert {"type": "config", "config": {"activation": "softsign"}} in sent
+    assert ["softsign", "Softsign"] in _options(page, "#ctl-activation")
+    page.select_option("#ctl-loss", "svm")
+    assert page.is_disabled("#ctl-margin")
+
+    page.evaluate("async () => { const i18n = await import('/static/js/i18n.js'); await i18n.loadLang('zh'); }")
+    page.select_option("#ctl-loss", "softmax")  # any change renders the form again
+    page.wait_for_function("() => [...document.querySelectorAll('#ctl-activation option')]"
+                           ".some(o => o.textContent === '软符号')")
     page.close()
 
 
