@@ -9,7 +9,7 @@ PORT    ?= 8000
 WORKERS ?= 2
 CLUSTER_PORT ?= 8080
 
-.PHONY: install run cluster cluster-tools test test-fast bench chromium clean
+.PHONY: install run cluster cluster-tools test test-fast bench docs chromium clean
 
 install: $(STAMP)
 
@@ -55,6 +55,10 @@ bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/stream.py
+
+# The real answers and messages in docs/api.md and docs/protocol.md, captured again.
+docs: install
+	$(BIN)/python scripts/capture_docs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -87,7 +87,6 @@ export class Connection extends EventTarget {
         // Expired, lost with a server process that stopped, or taken over by
         // another tab: forget it; the server closes this socket and the
         // reconnect starts a session of our own.
-        msg.lost = msg.field === "token" && this.resuming;
         sessionStorage.removeItem(STORAGE_KEY);
         this.retries = 0;
       }
