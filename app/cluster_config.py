@@ -46,6 +46,9 @@ def render_site(listen: str, app_servers: list[str], template: Path = SITE_TEMPL
 def write_nginx_configs(folder: Path, listen: str, app_servers: list[str]) -> Path:
     """Write site.conf and nginx.conf into ``folder``; the path of nginx.conf."""
     folder = folder.resolve()
+    # nginx's workers run as an unprivileged user when started as root: they must
+    # reach nginx-tmp/, where a response to a slow client is buffered.
+    folder.chmod(0o755)
     (folder / "nginx-tmp").mkdir(exist_ok=True)
     site = folder / "site.conf"
     site.write_text(render_site(listen, app_servers))

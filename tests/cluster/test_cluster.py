@@ -3,6 +3,7 @@ connections reach the process that holds it, whichever it is."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -68,6 +69,18 @@ def test_a_plain_connection_still_gets_a_session(cluster):
 
 
 def test_rest_and_static_go_to_any_process(cluster):
-    for path in ("/", "/api/v1/datasets", "/vendor/plotly.min.js"):
+    for path in ("/", "/api/v1/datasets", "/api/v1/catalog"):
         with urllib.request.urlopen(cluster.url + path, timeout=30) as res:
             assert res.status == 200
+
+
+def test_a_slow_reader_gets_all_of_a_large_file(cluster):
+    """nginx buffers what a slow client has not read yet in its temp folder, which
+    its unprivileged workers must be able to write: the body arrives whole."""
+    with urllib.request.urlopen(cluster.app_urls[0] + "/vendor/plotly.min.js", timeout=30) as res:
+        whole = res.read()
+    with urllib.request.urlopen(cluster.url + "/vendor/plotly.min.js", timeout=30) as res:
+        head = res.read(1024)
+        time.sleep(1.0)  # nginx reads the app's answer meanwhile and spills it to disk
+        body = head + res.read()
+    assert len(whole) > 1_000_000 and body == whole
