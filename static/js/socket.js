@@ -45,13 +45,14 @@ export class Connection extends EventTarget {
   async url() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = `${proto}//${location.host}${this.path}`;
+    const sep = this.path.includes("?") ? "&" : "?";
     const saved = loadSaved();
     this.resuming = Boolean(saved);
     if (saved) {
-      return `${url}?session=${encodeURIComponent(saved.session)}&token=${encodeURIComponent(saved.token)}`;
+      return `${url}${sep}session=${encodeURIComponent(saved.session)}&token=${encodeURIComponent(saved.token)}`;
     }
     const fresh = await freshSessionId();
-    return fresh ? `${url}?session=${encodeURIComponent(fresh)}&new=1` : url;
+    return fresh ? `${url}${sep}session=${encodeURIComponent(fresh)}&new=1` : url;
   }
 
   async connect() {
