@@ -147,7 +147,10 @@ def wait_until(ready, child: Child, what: str, seconds=START_SECONDS):
 # ---- the cluster ----------------------------------------------------------------
 
 class Cluster:
-    """redis-server, ``workers`` app processes and nginx on loopback; a context manager."""
+    """redis-server, ``workers`` app processes and nginx on loopback; a context manager.
+
+    Redis writes every change to its append-only file in the folder, so a Redis
+    that is killed and started again comes back with the classes it held."""
 
     def __init__(self, workers=2, port=0, host="127.0.0.1", folder: Path | None = None, app_env=None):
         if workers < 1:
@@ -161,7 +164,8 @@ class Cluster:
         env = {"NNPG_REDIS_URL": self.redis_url, **(app_env or {})}
         self.redis = Child("redis-server", [find_tool("redis-server") or "redis-server",
                                             "--port", str(self.redis_port), "--bind", "127.0.0.1",
-                                            "--save", "", "--appendonly", "no",
+                                            "--save", "", "--appendonly", "yes",
+                                            "--appendfsync", "always",
                                             "--dir", str(self.folder)], self.folder / "redis.log")
         self.apps = [Child(f"app {i + 1}", [sys.executable, "-m", "app", "--host", "127.0.0.1",
                                             "--port", str(p)], self.folder / f"app-{i + 1}.log", env)
