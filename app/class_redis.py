@@ -17,9 +17,10 @@ Each process subscribes once, at start, to every class's channel (a pattern),
 and hands an event to the listeners of its class; so a class's events reach a
 process from the moment it starts, with no subscription to wait for.
 
-When Redis cannot be reached, every call raises ClassStoreDown and the
-listeners of `watch_status` hear `False`; the event reader keeps trying and,
-once Redis answers again, they hear `True`.
+When Redis cannot be reached, every call raises ClassStoreDown. The event
+reader is the one judge of whether Redis is there (it pings it every second):
+the listeners of `watch_status` hear `False` when it goes, and `True` once it
+answers again.
 """
 from __future__ import annotations
 
@@ -29,9 +30,12 @@ import json
 import logging
 import os
 import secrets
+import time
 from typing import Callable
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -39,6 +43,7 @@ log = logging.getLogger("nn_playground")
 
 PREFIX = "nnpg:"
 RETRY_SECONDS = 0.5        # how often the event reader tries a Redis that went away
+PING_SECONDS = 1.0         # how often it checks that Redis answers
 REPORT_TTL_SECONDS = 5.0   # a process's reports outlive it by this long at most
 DOWN_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -86,8 +91,10 @@ class RedisClassBackend:
         self.url = url
         self.report_ttl = report_ttl
         self.process = process_id or f"{os.getpid()}-{secrets.token_hex(3)}"
+        # A pooled connection broken by a Redis restart is retried once on a new one.
         self.redis = aioredis.from_url(url, decode_responses=True, socket_connect_timeout=1.0,
-                                       socket_timeout=2.0)
+                                       socket_timeout=2.0, retry=Retry(NoBackoff(), 1),
+                                       retry_on_error=[RedisConnectionError, RedisTimeoutError])
         self.listeners: dict[str, set] = {}
         self.status_listeners: list[Callable[[bool], None]] = []
         self.available = True
@@ -121,11 +128,9 @@ class RedisClassBackend:
 
     async def _call(self, coro):
         try:
-            result = await coro
-        except DOWN_ERRORS as exc:
-            self._set_available(False)
+            return await coro
+        except DOWN_ERRORS as exc:  # the event reader finds out and tells the listeners
             raise ClassStoreDown("the class store (Redis) cannot be reached") from exc
-        return result
 
     # ---- the registry ----------------------------------------------------------------------
 
@@ -196,10 +201,14 @@ class RedisClassBackend:
                 await self.redis.ping()
                 self._set_available(True)
                 self._subscribed.set()
+                checked = time.monotonic()
                 while True:
-                    message = await pubsub.get_message(timeout=1.0)
+                    message = await pubsub.get_message(timeout=PING_SECONDS)
                     if message and message["type"] == "pmessage":
                         self._deliver(message["channel"], message["data"])
+                    if time.monotonic() - checked >= PING_SECONDS:  # a hung Redis, too
+                        await self.redis.ping()
+                        checked = time.monotonic()
             except DOWN_ERRORS:
                 self._set_available(False)
                 self._subscribed.set()
