@@ -68,6 +68,10 @@ return 1
 """
 
 
+CLASS_STORE_DOWN = ("classes are paused: the class store cannot be reached; sessions keep "
+                    "training, and the class goes on when it is back")
+
+
 class ClassStoreDown(ConnectionError):
     """Redis, which holds the classes, cannot be reached right now."""
 
