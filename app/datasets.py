@@ -22,6 +22,9 @@ Conventions shared by every generator:
   in proportion to their sizes (largest remainder), chosen at random within
   each class.
 
+The image sets ``digits`` and ``shapes`` (app/images.py) follow the same
+conventions, one flattened image per row of ``X``.
+
 Shapes:
 
 * ``spiral``: the CS231n case study, unchanged. Arm ``j`` has radius
@@ -56,6 +59,8 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from . import images
 
 __all__ = [
     "DATASETS",
@@ -94,6 +99,16 @@ class DatasetSpec:
     default_classes: int
     default_noise: float
     max_noise: float
+    # Image sets (app/images.py) add these; a row of X is an image flattened.
+    kind: str = "points"                 # "points" (2-D) or "image"
+    image_shape: tuple | None = None     # (height, width, channels)
+    class_names: tuple | None = None
+    default_n: int = 300
+    max_n: int = MAX_POINTS
+
+    @property
+    def input_width(self) -> int:
+        return 2 if self.image_shape is None else math.prod(self.image_shape)
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -154,6 +169,34 @@ DATASETS: dict[str, DatasetSpec] = {
             default_noise=0.05,
             max_noise=0.3,
         ),
+        DatasetSpec(
+            name="digits",
+            description="Handwritten digits 0-9 as 8x8 grey images (UCI optical digits, 1,797 images).",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.0,
+            max_noise=0.0,
+            kind="image",
+            image_shape=images.DIGITS_SHAPE,
+            class_names=images.DIGIT_CLASSES,
+            default_n=1797,
+            max_n=1797,
+        ),
+        DatasetSpec(
+            name="shapes",
+            description="Ten kinds of coloured shape as 32x32 colour images: 3,072 numbers each.",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.05,
+            max_noise=0.5,
+            kind="image",
+            image_shape=images.SHAPES_SHAPE,
+            class_names=images.SHAPE_CLASSES,
+            default_n=1000,
+            max_n=MAX_POINTS,
+        ),
     )
 }
 
@@ -166,7 +209,7 @@ class Dataset:
     element-wise is ``np.array_equal``'s job).
     """
 
-    X: np.ndarray  # (N, 2) float64
+    X: np.ndarray  # (N, 2) float64; (N, H*W*C) for an image set
     y: np.ndarray  # (N,) int64, labels in 0..classes-1
     test: np.ndarray  # (N,) bool, True = held-out point
     classes: int
@@ -204,12 +247,12 @@ def _check_classes(spec: DatasetSpec, classes: object) -> int:
     return classes
 
 
-def _check_n(n: object, classes: int) -> int:
+def _check_n(n: object, classes: int, max_n: int = MAX_POINTS) -> int:
     if not _is_int(n):
         raise ValueError("n must be an integer")
     n = int(n)
-    if not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"n must be between 1 and {MAX_POINTS}")
+    if not 1 <= n <= max_n:
+        raise ValueError(f"n must be between 1 and {max_n}")
     if n < classes:
         raise ValueError("n must be at least the number of classes")
     return n
@@ -320,7 +363,11 @@ _GENERATORS = {
     "gaussians": _gaussians,
     "moons": _moons,
     "linear": _linear,
+    "digits": images.digits,
+    "shapes": images.shapes,
 }
+# Per-class counts where the even split does not fit (the digits' classes differ in size).
+_COUNTS = {"digits": images.digit_counts}
 
 
 # ---------------------------------------------------------------- public API
@@ -356,7 +403,7 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 def make_dataset(
     name: str,
-    n: int = 300,
+    n: int | None = None,
     classes: int | None = None,
     noise: float | None = None,
     seed: int = 0,
@@ -364,7 +411,8 @@ def make_dataset(
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
-    ``classes`` and ``noise`` default to the dataset's own defaults. Raises
+    ``n``, ``classes`` and ``noise`` default to the dataset's own defaults
+    (``n`` 300 for the 2-D sets). Raises
     ``KeyError(name)`` for an unknown dataset and ``ValueError`` naming the
     parameter for a value out of range.
     """
@@ -372,13 +420,13 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(n, classes)
+    n = _check_n(spec.default_n if n is None else n, classes, spec.max_n)
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
 
     rng = np.random.default_rng(seed)
-    counts = _class_counts(n, classes)
+    counts = _COUNTS.get(name, _class_counts)(n, classes)
     parts = _GENERATORS[name](rng, counts, noise)
     X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
@@ -396,6 +444,8 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
     """
     rows: list[tuple[float, float]] = []
     labels: list[int] = []
+    if ds.X.shape[1] != 2:
+        raise ValueError("points: only a 2-D dataset takes added points")
     for point in points:
         try:
             x1, x2, label = point

@@ -280,8 +280,11 @@ class ParameterRange(BaseModel):
 class DatasetInfo(BaseModel):
     name: str
     description: str
+    kind: Literal["points", "image"] = Field("points", description="2-D points, or images (one per row of X)")
     parameters: dict[str, ParameterRange] = Field(
         description="the query parameters of GET /api/v1/datasets/{name}: default and range")
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 class DatasetList(BaseModel):
@@ -289,10 +292,13 @@ class DatasetList(BaseModel):
 
 
 class DatasetPoints(BaseModel):
-    X: list[list[float]] = Field(description="(N, 2) points")
+    X: list[list[float]] = Field(description="(N, 2) points; for an image set (N, H·W·Ch) values in [0, 1], "
+                                 "each row an image in (height, width, channel) C order")
     y: list[int] = Field(description="(N,) labels")
     test: list[bool] = Field(description="(N,) True for a held-out point")
     classes: int
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 # ---- WebSocket session messages ----
