@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import pages, rest, stream
+from .api import pages, rest, runs, stream
 from .config import Settings, get_settings
 from .runtime import keep_freed_memory
 from .sessions import SessionStore
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     rest.install_error_handlers(app)
     app.include_router(rest.router)
+    app.include_router(runs.router)
     app.include_router(stream.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

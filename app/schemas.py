@@ -315,7 +315,7 @@ SInt = Annotated[int, Strict()]
 SFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 SBool = Annotated[bool, Strict()]
 
-DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear"]
+DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear", "digits", "shapes"]
 OptimizerName = Literal["sgd", "momentum", "adam"]
 
 
