@@ -433,7 +433,7 @@ def _image_fields(spec: datasets.DatasetSpec) -> dict:
     return {"image_shape": list(spec.image_shape), "class_names": list(spec.class_names)}
 
 
-@router.get("/datasets", response_model=DatasetList, response_model_exclude_none=True,
+@router.get("/datasets", response_model=DatasetList, response_model_exclude_unset=True,
             summary="Every dataset with its parameters")
 def list_datasets(settings: Settings = Depends(_settings)):
     return {"datasets": [
@@ -446,7 +446,7 @@ def list_datasets(settings: Settings = Depends(_settings)):
 _DATASET_PARAMETERS = ("n", "classes", "noise", "seed", "test_fraction")
 
 
-@router.get("/datasets/{name}", response_model=DatasetPoints, response_model_exclude_none=True,
+@router.get("/datasets/{name}", response_model=DatasetPoints, response_model_exclude_unset=True,
             responses={404: {"description": "unknown dataset"}, 422: {"description": "a parameter is out of range"}},
             summary="The points of one dataset")
 def get_dataset(

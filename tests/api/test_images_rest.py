@@ -69,3 +69,10 @@ def test_confusion_agrees_with_forward_on_the_test_images(client):
     assert np.array_equal(matrix, expected)
     assert np.trace(matrix) / matrix.sum() == pytest.approx(fwd["accuracy"])
     assert 0.5 < fwd["accuracy"] < 1.0
+
+
+def test_point_sets_answer_as_before(client):
+    spiral = ok(client.get("/api/v1/datasets"))["datasets"][0]
+    assert set(spiral) == {"name", "description", "kind", "parameters"}
+    assert spiral["parameters"]["seed"] == {"default": 0, "min": 0, "max": None}
+    assert set(ok(client.get("/api/v1/datasets/spiral", params={"n": 3}))) == {"X", "y", "test", "classes"}
