@@ -57,17 +57,34 @@ def decode_templates(message: dict) -> np.ndarray:
     return raw.reshape(message["shape"])
 
 
-def confusion(scores, y, classes: int) -> dict:
+def confusion(scores, y, classes: int, with_predictions: bool = False) -> dict:
     """The confusion matrix of ``scores`` (N, C) against labels ``y`` (N,).
 
     ``matrix[i][j]`` counts the examples of true class i predicted as j (rows
     sum to each class's count, the whole to N); ``per_class_accuracy[i]`` is
-    matrix[i][i] over row i's sum, None for a class with no examples.
+    matrix[i][i] over row i's sum, None for a class with no examples. With
+    ``with_predictions``, also each example's ``predicted`` class and its
+    softmax ``probability`` (3 decimals), for a page that shows the examples.
     """
     y = np.asarray(y, dtype=np.int64)
-    predictions = np.asarray(scores).argmax(axis=1) if len(y) else np.zeros(0, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float64).reshape(len(y), -1)
+    predictions = scores.argmax(axis=1) if len(y) else np.zeros(0, dtype=np.int64)
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (y, predictions), 1)
     totals = matrix.sum(axis=1)
     per_class = [None if totals[k] == 0 else float(matrix[k, k] / totals[k]) for k in range(classes)]
-    return {"matrix": matrix.tolist(), "per_class_accuracy": per_class}
+    out = {"matrix": matrix.tolist(), "per_class_accuracy": per_class}
+    if with_predictions:
+        out["predicted"] = predictions.tolist()
+        out["probability"] = [round(float(p), 3) for p in _top_probability(scores)]
+    return out
+
+
+def _top_probability(scores: np.ndarray) -> np.ndarray:
+    """max softmax(scores) per row, computed stably; 0 where a score is not finite."""
+    if not len(scores):
+        return np.zeros(0)
+    with np.errstate(all="ignore"):
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        top = 1.0 / np.exp(shifted).sum(axis=1)
+    return np.where(np.isfinite(top), top, 0.0)

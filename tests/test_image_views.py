@@ -57,3 +57,11 @@ def test_confusion_class_without_examples_is_none():
     assert out["matrix"] == [[1, 0, 0], [0, 0, 0], [0, 0, 0]]
     assert out["per_class_accuracy"] == [1.0, None, None]
     assert confusion(np.zeros((0, 2)), [], 2)["matrix"] == [[0, 0], [0, 0]]
+
+
+def test_confusion_with_predictions_and_their_probability():
+    scores = np.array([[2.0, 0.0], [0.0, 0.0], [np.inf, 0.0]])
+    out = confusion(scores, [0, 1, 1], 2, with_predictions=True)
+    assert out["predicted"] == [0, 0, 0]
+    p = 1 / (1 + np.exp(-2.0))
+    assert out["probability"] == [round(p, 3), 0.5, 0.0]

@@ -54,6 +54,9 @@ def _dataset_specs() -> list[dict]:
             "default_classes": spec.default_classes,
             "default_noise": spec.default_noise,
             "max_noise": spec.max_noise,
+            "kind": spec.kind,
+            "image_shape": spec.image_shape and list(spec.image_shape),
+            "class_names": spec.class_names and list(spec.class_names),
         }
         for spec in DATASETS.values()
     ]

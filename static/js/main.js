@@ -17,6 +17,9 @@ import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { Lessons } from "./lessons.js";
+import { loadLang, translatePage } from "./i18n.js";
+import { DataIO } from "./dataio.js";
+import { ImageView } from "./images.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
 const $ = (sel) => document.querySelector(sel);
@@ -67,6 +70,10 @@ const chart = new LossChart($("#loss-chart"), { logScale: state.log_scale });
 const plane = new Plane($("#plane-host"));
 const inspector = new Inspector($("#inspector"));
 new Lessons($(".lessons"), $("#lesson-card"), applyLesson);
+// Own data in, the run out; and the image view (shown for an image dataset).
+new DataIO($("#dataio"), { conn, config: () => serverConfig, limits: () => limits, notify });
+new ImageView($("#image-view"), { conn, config: () => serverConfig, spec: datasetSpec });
+loadLang().then(() => ["#dataio", "#image-view"].forEach((sel) => translatePage($(sel))));
 
 // Debugging and test handle: read-only views of what the page knows.
 window.nnpg = {
