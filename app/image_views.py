@@ -67,7 +67,7 @@ def confusion(scores, y, classes: int, with_predictions: bool = False) -> dict:
     softmax ``probability`` (3 decimals), for a page that shows the examples.
     """
     y = np.asarray(y, dtype=np.int64)
-    scores = np.asarray(scores, dtype=np.float64).reshape(len(y), -1)
+    scores = np.asarray(scores, dtype=np.float64)
     predictions = scores.argmax(axis=1) if len(y) else np.zeros(0, dtype=np.int64)
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (y, predictions), 1)
