@@ -76,6 +76,16 @@ def montage(tiles: np.ndarray, columns: int = 10, scale: int = 4) -> np.ndarray:
     return out.repeat(scale, axis=0).repeat(scale, axis=1)
 
 
+def _template_figures(tiles, spec, net) -> str:
+    """A linear model's templates one per class, named; a hidden layer's units as one picture."""
+    if len(net.layers) > 1:
+        return f'<img class="templates" alt="" src="{png_data_uri(montage(tiles))}">'
+    return '<div class="per-class">' + "".join(
+        f'<figure><img alt="" src="{png_data_uri(montage(tile[None], 1, 96 // tile.shape[0]))}">'
+        f'<figcaption>{html.escape(name)}</figcaption></figure>'
+        for tile, name in zip(tiles, spec.class_names)) + "</div>"
+
+
 def _curves(history: dict, keys, title: str, s: dict) -> dict:
     traces = [{"type": "scatter", "mode": "lines", "name": s[k], "x": history.get("step", []),
                "y": history.get(k, [])} for k in keys]
@@ -104,7 +114,8 @@ def _boundary_figure(net, ds, s: dict) -> dict:
 
 
 def _confusion_figure(matrix, names, s: dict) -> dict:
-    return {"data": [{"type": "heatmap", "z": matrix, "x": names, "y": names, "colorscale": "Blues",
+    return {"data": [{"type": "heatmap", "z": matrix, "x": names, "y": names,
+                      "colorscale": [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]],
                       "texttemplate": "%{z}", "showscale": False}],
             "layout": {"title": {"text": s["confusion"]}, "height": 480,
                        "xaxis": {"title": {"text": s["predicted"]}, "type": "category"},
@@ -127,21 +138,21 @@ def report_html(config: dict, net, history: dict, added_points=(), strings: dict
         figures.append(_boundary_figure(net, ds, s))
     else:
         tiles = decode_templates(templates(net, spec.image_shape))
-        pictures = (f'<h2>{html.escape(s["templates"])}</h2>'
-                    f'<img class="templates" alt="" src="{png_data_uri(montage(tiles))}">')
+        pictures = f'<h2>{html.escape(s["templates"])}</h2>' + _template_figures(tiles, spec, net)
         with np.errstate(all="ignore"):
             matrix = confusion(net.scores(ds.X[ds.test]), ds.y[ds.test], ds.classes)["matrix"]
         figures.append(_confusion_figure(matrix, list(spec.class_names), s))
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v))}</td></tr>"
                    for k, v in config.items())
     steps = history.get("step") or [0]
-    divs = "".join(f'<div id="figure{i}" class="figure"></div>' for i in range(len(figures)))
+    divs = "".join(f'<div id="figure{i}" class="figure"></div>' for i in range(2))
+    divs += pictures + "".join(f'<div id="figure{i}" class="figure"></div>' for i in range(2, len(figures)))
     return _PAGE.format(
         lang=html.escape(lang), title=html.escape(s["title"]), plotly=_plotly_js(),
         settings=html.escape(s["settings"]), rows=rows,
         parameters=html.escape(s["parameters"]), count=f"{parameter_count(net.sizes):,}",
         sizes=html.escape(" → ".join(map(str, net.sizes))), steps_label=html.escape(s["steps"]),
-        steps=steps[-1], pictures=pictures, divs=divs,
+        steps=steps[-1], divs=divs,
         figures=json.dumps(figures, allow_nan=False).replace("</", "<\\/"))
 
 
@@ -152,7 +163,9 @@ _PAGE = """<!DOCTYPE html>
 <style>
 body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; color: #222; }}
 table {{ border-collapse: collapse; font-size: 14px; }} th, td {{ border: 1px solid #ccc; padding: 2px 8px; text-align: left; }}
-.count {{ font-size: 1.3em; }} .templates {{ max-width: 100%; image-rendering: pixelated; }}
+.count {{ font-size: 1.3em; }} img {{ max-width: 100%; image-rendering: pixelated; }}
+.per-class {{ display: grid; grid-template-columns: repeat(10, 1fr); gap: 8px; }}
+figure {{ margin: 0; text-align: center; }} figure img {{ width: 100%; }}
 </style>
 <script>{plotly}</script>
 </head><body>
@@ -160,7 +173,6 @@ table {{ border-collapse: collapse; font-size: 14px; }} th, td {{ border: 1px so
 <p class="count">{parameters}: <b>{count}</b> ({sizes}) · {steps_label}: <b>{steps}</b></p>
 <h2>{settings}</h2><table>{rows}</table>
 {divs}
-{pictures}
 <script>
 const figures = {figures};
 figures.forEach((f, i) => Plotly.newPlot("figure" + i, f.data, f.layout, {{displaylogo: false, responsive: true}}));
