@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -105,6 +105,9 @@ class DatasetSpec:
     class_names: tuple | None = None
     default_n: int = 300
     max_n: int = MAX_POINTS
+    # Session settings this dataset starts with (an image set learns visibly
+    # within seconds only with mini-batches and its own learning rate).
+    session_defaults: dict = field(default_factory=dict)
 
     @property
     def input_width(self) -> int:
@@ -182,6 +185,7 @@ DATASETS: dict[str, DatasetSpec] = {
             class_names=images.DIGIT_CLASSES,
             default_n=1797,
             max_n=1797,
+            session_defaults={"n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3},
         ),
         DatasetSpec(
             name="shapes",
@@ -196,9 +200,22 @@ DATASETS: dict[str, DatasetSpec] = {
             class_names=images.SHAPE_CLASSES,
             default_n=1000,
             max_n=MAX_POINTS,
+            session_defaults={"n_points": 1000, "batch_size": 64, "learning_rate": 0.05, "reg": 1e-2},
         ),
     )
 }
+
+
+def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
+    """The settings a session takes on switching from dataset ``old`` to ``new``
+    (a patch naming a setting itself overrides them): ``new``'s session
+    defaults, and back to ``base`` (the session's own defaults) for those of
+    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
+    default class count."""
+    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
+    if old.kind != new.kind:
+        patch["classes"] = new.default_classes
+    return {**patch, **new.session_defaults}
 
 
 @dataclass(frozen=True, eq=False)

@@ -88,3 +88,37 @@ def _top_probability(scores: np.ndarray) -> np.ndarray:
         shifted = scores - scores.max(axis=1, keepdims=True)
         top = 1.0 / np.exp(shifted).sum(axis=1)
     return np.where(np.isfinite(top), top, 0.0)
+
+
+def test_confusion(net, dataset) -> dict:
+    """The confusion view of a session: ``confusion`` on the dataset's test
+    split, with each test image's prediction (in the order of the test rows)."""
+    X_test, y_test = dataset.X[dataset.test], dataset.y[dataset.test]
+    with np.errstate(all="ignore"):
+        scores = net.scores(X_test) if len(y_test) else np.zeros((0, dataset.classes))
+    return confusion(scores, y_test, dataset.classes, with_predictions=True)
+
+
+class TemplatePacing:
+    """Which frames carry ``templates`` (up to 100 images: too much for every frame).
+
+    A frame carries them when the network has changed since the last ones
+    sent; while playing, at most ``per_second`` times a second. ``version``
+    is anything that changes whenever the parameters do.
+    """
+
+    def __init__(self, per_second: float = 4.0):
+        self.interval = 1.0 / per_second
+        self.forget()
+
+    def forget(self):
+        """Send the next ones whatever they are (a new subscriber has none)."""
+        self.sent_version, self.sent_at = object(), -np.inf
+
+    def due(self, version, running: bool, now: float) -> bool:
+        if version == self.sent_version:
+            return False
+        return not running or now - self.sent_at >= self.interval
+
+    def sent(self, version, now: float) -> None:
+        self.sent_version, self.sent_at = version, now

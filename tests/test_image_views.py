@@ -65,3 +65,26 @@ def test_confusion_with_predictions_and_their_probability():
     assert out["predicted"] == [0, 0, 0]
     p = 1 / (1 + np.exp(-2.0))
     assert out["probability"] == [round(p, 3), 0.5, 0.0]
+
+
+def test_template_pacing_sends_changes_and_throttles_while_playing():
+    from app.image_views import TemplatePacing
+    pace = TemplatePacing(per_second=4)
+    assert pace.due(1, running=False, now=0.0)
+    pace.sent(1, 0.0)
+    assert not pace.due(1, running=False, now=5.0)  # unchanged: never again
+    assert pace.due(2, running=False, now=0.01)  # paused: every change at once
+    assert not pace.due(2, running=True, now=0.2)  # playing: a quarter second apart
+    assert pace.due(2, running=True, now=0.25)
+    pace.forget()
+    assert pace.due(1, running=True, now=0.01)
+
+
+def test_test_confusion_counts_the_test_split():
+    from app.datasets import make_dataset
+    from app.image_views import test_confusion
+    ds = make_dataset("digits", n=100)
+    net = Network.create([64, 10], init="xavier", seed=2)
+    out = test_confusion(net, ds)
+    assert sum(map(sum, out["matrix"])) == ds.test.sum() == 20
+    assert out["predicted"] == net.predict(ds.X[ds.test]).tolist()

@@ -99,3 +99,14 @@ def test_registry_entries(name, shape):
 def test_points_cannot_be_added_to_images():
     with pytest.raises(ValueError, match="2-D"):
         add_points(make_dataset("digits", n=20), [(0.0, 0.0, 1)])
+
+
+def test_switching_to_and_from_an_image_set():
+    from app.datasets import switch_defaults
+    base = {"n_points": 300, "batch_size": 0, "learning_rate": 1.0, "reg": 5e-4}
+    to_digits = switch_defaults(DATASETS["spiral"], DATASETS["digits"], base)
+    assert to_digits == {"classes": 10, "n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3}
+    back = switch_defaults(DATASETS["digits"], DATASETS["moons"], base)
+    assert back == {**base, "classes": 2}
+    assert switch_defaults(DATASETS["digits"], DATASETS["shapes"], base)["learning_rate"] == 0.05
+    assert switch_defaults(DATASETS["spiral"], DATASETS["moons"], base) == {}
