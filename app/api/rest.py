@@ -27,7 +27,8 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from ..config import Settings, get_settings
-from ..nn import Network, example_losses, l2_regularization, softmax
+from ..inference import infer
+from ..nn import Network, softmax
 from ..schemas import (
     BackwardRequest,
     BackwardResponse,
@@ -291,12 +292,9 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
                 scores, hidden = result.scores, result.hidden
                 per_example, data, reg = result.per_example, result.data_loss, result.reg_loss
             else:
-                scores, cache = net.forward(X)
-                hidden = Network.hidden(cache)
-                if y is not None:
-                    per_example = example_losses(req.loss, scores, y, req.margin)
-                    data = float(per_example.mean())
-                    reg = float(l2_regularization(net.weights, req.reg)[0]) if req.reg else 0.0
+                res = infer(net, X, y, req.loss, req.reg, req.margin)
+                scores, hidden = res.scores, res.hidden
+                per_example, data, reg = res.per_example, res.data, res.reg
             probs = softmax(scores)
             values = [scores, probs, *hidden]
             if y is not None:
