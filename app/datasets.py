@@ -72,6 +72,7 @@ __all__ = [
     "MIN_CLASSES",
     "add_points",
     "make_dataset",
+    "points_dataset",
 ]
 
 MIN_CLASSES = 2
@@ -101,6 +102,7 @@ class DatasetSpec:
     max_noise: float
     # Image sets (app/images.py) add these; a row of X is an image flattened.
     kind: str = "points"                 # "points" (2-D) or "image"
+    task: str = "classification"         # the task a session on it learns (app/tasks.py)
     image_shape: tuple | None = None     # (height, width, channels)
     class_names: tuple | None = None
     default_n: int = 300
@@ -181,6 +183,7 @@ DATASETS: dict[str, DatasetSpec] = {
             default_noise=0.0,
             max_noise=0.0,
             kind="image",
+            task="images",
             image_shape=images.DIGITS_SHAPE,
             class_names=images.DIGIT_CLASSES,
             default_n=1797,
@@ -196,6 +199,7 @@ DATASETS: dict[str, DatasetSpec] = {
             default_noise=0.05,
             max_noise=0.5,
             kind="image",
+            task="images",
             image_shape=images.SHAPES_SHAPE,
             class_names=images.SHAPE_CLASSES,
             default_n=1000,
@@ -448,6 +452,27 @@ def make_dataset(
     X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
     test = _test_mask(rng, counts, round(test_fraction * n))
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
+
+
+def points_dataset(points, classes: int, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """A dataset of your own points ``(x1, x2, label)``, in the order given.
+
+    The held-out points are chosen as for a generated set: ``round(test_fraction
+    · n)`` of them, spread across the classes by largest remainder, at random
+    within each class from ``np.random.default_rng([seed, 2])``.
+    """
+    X = np.array([(float(a), float(b)) for a, b, _ in points], dtype=np.float64).reshape(-1, 2)
+    y = np.array([int(k) for _, _, k in points], dtype=np.int64)
+    if len(y) and not (np.isfinite(X).all() and 0 <= y.min() and y.max() < classes):
+        raise ValueError(f"points: finite coordinates and labels 0 to {classes - 1}")
+    rng = np.random.default_rng([seed, 2])
+    members = [np.flatnonzero(y == k) for k in range(classes)]
+    # The stratified draw works on points stored class by class: map it back.
+    order = np.concatenate(members) if len(y) else np.zeros(0, dtype=np.int64)
+    by_class = _test_mask(rng, [len(m) for m in members], round(_check_test_fraction(test_fraction) * len(y)))
+    test = np.zeros(len(y), dtype=bool)
+    test[order] = by_class
     return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
 
 

@@ -19,7 +19,7 @@ from .protocol import config_reply, error, validation_error
 from .scheduler import locked, train_for
 from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config
 from .subscribers import BuiltFrame, Subscriber
-from .views import frame_body, views_of
+from .views import frame_body, sticky_parts, views_of
 
 log = logging.getLogger("nn_playground")
 
@@ -95,6 +95,7 @@ class LiveSession:
         tail = t.history.tail()
         sub.cursor = t.history.cursor()
         sub.points_seen = -1  # the first frame carries the points too, as it always has
+        sub.views_seen = {}   # and the sticky views (templates)
         return {
             "type": "hello", "session": self.id,
             "token": self.token if sub.role == "driver" else None, "role": sub.role,
@@ -248,11 +249,29 @@ class LiveSession:
         if msg.label is not None and msg.label >= t.config.classes:
             sub.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
             return
+        width = t.net.sizes[0]
+        if len(msg.x) != width:
+            what = "an image of" if t.task.input == "image" else "a point of"
+            sub.post(error(f"x must be {what} {width} numbers for this network", "x"))
+            return
         t.probe_point = (tuple(msg.x), msg.label)
         sub.post({"type": "probe", **await self.locked(t.probe, *t.probe_point)})
 
     async def _change_points(self, sub, msg):
         t, max_points = self.training, self.store.settings.max_points
+        field = "replace" if msg.replace is not None else "add"
+        if (msg.add or msg.replace is not None) and t.task.input != "plane":
+            sub.post(error("points: only a 2-D dataset takes points (this session learns images)", field))
+            return
+        if msg.replace is not None:
+            if any(label >= t.config.classes for _, _, label in msg.replace):
+                sub.post(error(f"labels must be between 0 and {t.config.classes - 1}", "replace"))
+                return
+            if not t.config.classes <= len(msg.replace) <= max_points:
+                sub.post(error(f"replace takes {t.config.classes} to {max_points} points", "replace"))
+                return
+            await self.locked(t.replace_points, msg.replace)
+            return
         if msg.clear:
             await self.locked(t.clear_points)
         if msg.add:
@@ -347,7 +366,7 @@ class LiveSession:
         for view in views_of(snapshot):
             if view.name not in snapshot.reuse:
                 self.view_cache[view.name] = (view.key(snapshot), parts[1][view.name])
-        frame = BuiltFrame(frame_body(parts), tail, *points)
+        frame = BuiltFrame(frame_body(parts), tail, *points, sticky=sticky_parts(parts, snapshot))
         for sub in self.subscribers:
             sub.offer(frame)
         self.wake_framer.set()

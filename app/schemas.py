@@ -381,7 +381,8 @@ Coordinate = Annotated[SFloat, Field(ge=-1e6, le=1e6)]
 
 class ProbeMessage(_Message):
     type: Literal["probe"]
-    x: tuple[Coordinate, Coordinate]
+    x: list[Coordinate] = Field(min_length=2, max_length=_LIMITS.max_input_width,
+                                description="[x1, x2]; for an image set, the image's H·W·Ch values")
     label: Optional[Annotated[SInt, Field(ge=0)]] = None
 
 
@@ -390,6 +391,9 @@ class PointsMessage(_Message):
     add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
         None, max_length=_LIMITS.max_points)
     clear: SBool = False
+    replace: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
+        None, max_length=_LIMITS.max_points,
+        description="the session's points become exactly these (your own data, e.g. a CSV file)")
 
 
 class ModelMessage(_Message):
@@ -428,13 +432,28 @@ class Boundary(BaseModel):
 
 
 class Points(BaseModel):
-    X: list[tuple[float, float]]
+    X: Optional[list[tuple[float, float]]] = Field(
+        None, description="the points; left out for an image set (GET /api/v1/datasets/{name} has its images)")
     y: list[int]
     test: list[bool]
+    own: Optional[bool] = Field(None, description="true when the points were loaded (points `replace`)")
+
+
+class Templates(BaseModel):
+    shape: tuple[int, int, int, int] = Field(description="[K, H, W, Ch]: K templates of H×W×Ch")
+    encoding: Literal["u8"]
+    data: str = Field(description="base64 of uint8 (K, H, W, Ch) in C order, each template scaled to 0..255")
+
+
+class Confusion(BaseModel):
+    matrix: list[list[int]] = Field(description="C×C counts on the test split: rows true class, columns predicted")
+    per_class_accuracy: list[Optional[float]]
+    predicted: list[int] = Field(description="each test image's predicted class, in the order of the test rows")
+    probability: list[float] = Field(description="the softmax probability of that prediction (3 decimals)")
 
 
 class ProbeResult(BaseModel):
-    x: tuple[float, float]
+    x: list[float] = Field(description="[x1, x2], or an image's H·W·Ch values")
     scores: list[Optional[float]]
     probs: list[Optional[float]]
     hidden: list[list[Optional[float]]]
@@ -459,7 +478,9 @@ class Frame(BaseModel):
     train_accuracy: Optional[float]
     test_accuracy: Optional[float]
     history: HistoryBatch
-    boundary: Boundary
+    boundary: Optional[Boundary] = Field(None, description="the plane's tasks")
+    templates: Optional[Templates] = Field(None, description="image sets, when changed since last sent")
+    confusion: Optional[Confusion] = Field(None, description="image sets")
     probe: Optional[ProbeResult] = None
     points: Optional[Points] = Field(None, description="present when the points changed")
 
