@@ -88,14 +88,19 @@ def _digits_block() -> str:
 _MAIN = '''
 # {rule} the run {rule}
 CONFIG = {config}
+# Points loaded in place of the dataset's (x1, x2, label), or None.
+OWN_POINTS = {own}
 # Points added by hand (x1, x2, label); they are training points.
 ADDED_POINTS = {added}
 
 
 def main(steps={steps}, every={every}):
     c = CONFIG
-    ds = make_dataset(c["dataset"], n=c["n_points"], classes=c["classes"], noise=c["noise"],
-                      seed=c["seed"], test_fraction=c["test_fraction"])
+    if OWN_POINTS is not None:
+        ds = points_dataset(OWN_POINTS, c["classes"], c["test_fraction"], c["seed"])
+    else:
+        ds = make_dataset(c["dataset"], n=c["n_points"], classes=c["classes"], noise=c["noise"],
+                          seed=c["seed"], test_fraction=c["test_fraction"])
     ds = add_points(ds, ADDED_POINTS) if ADDED_POINTS else ds
     X_train, y_train = ds.X[~ds.test], ds.y[~ds.test]
     X_test, y_test = ds.X[ds.test], ds.y[ds.test]
@@ -103,8 +108,8 @@ def main(steps={steps}, every={every}):
     net = Network.create(sizes, c["activation"], c["init"], c["seed"])
     optimizer = make_optimizer(c["optimizer"])
     # The playground seeds the batch order with the seed (and the training
-    # point count, once points were added by hand).
-    key = [c["seed"], 1, len(y_train)] if ADDED_POINTS else [c["seed"], 1]
+    # point count, once points were added or loaded).
+    key = [c["seed"], 1, len(y_train)] if ADDED_POINTS or OWN_POINTS is not None else [c["seed"], 1]
     sampler = BatchSampler(len(y_train), c["batch_size"], np.random.default_rng(key))
     print(f"{{sizes}} network, {{sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])):,}} parameters, "
           f"{{len(y_train)}} training and {{len(y_test)}} test examples")
@@ -126,16 +131,19 @@ if __name__ == "__main__":
 '''
 
 
-def python_script(config: dict, added_points=(), steps: int = 1000, every: int = 100) -> str:
+def python_script(config: dict, added_points=(), steps: int = 1000, every: int = 100,
+                  own_points=None) -> str:
     """The text of a standalone script that reruns ``config`` from step 0.
 
-    ``config``: a session config (TrainingConfig fields; extra ones ignored).
+    ``config``: a session config (TrainingConfig fields; extra ones ignored);
+    ``own_points``: points loaded in place of the dataset's, if any.
     Run as ``python script.py [steps] [every]``.
     """
     settings = {k: config[k] for k in SCRIPT_FIELDS}
     if isinstance(settings["noise"], float) and not math.isfinite(settings["noise"]):
         raise ValueError("noise must be finite")
     added = [[float(a), float(b), int(k)] for a, b, k in added_points]
+    own = None if own_points is None else [[float(a), float(b), int(k)] for a, b, k in own_points]
     head = ('"""Trains a {sizes} network on {dataset}, as NN Playground did; needs only NumPy.\n\n'
             'Run: python this_file.py [steps] [every]  (prints the training loss every `every` steps)\n"""\n'
             "from __future__ import annotations\n\nimport base64\nimport io\nimport sys\n\n").format(
@@ -143,6 +151,6 @@ def python_script(config: dict, added_points=(), steps: int = 1000, every: int =
     blocks = [_module_block(m) for m in SCRIPT_MODULES]
     if settings["dataset"] == "digits":
         blocks.append(_digits_block())
-    main = _MAIN.format(rule="-" * 20, config=pprint.pformat(settings, sort_dicts=False), added=repr(added),
+    main = _MAIN.format(rule="-" * 20, config=pprint.pformat(settings, sort_dicts=False), added=repr(added), own=repr(own),
                         steps=int(steps), every=int(every))
     return head + "\n\n".join(blocks) + main

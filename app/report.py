@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .boundary import data_extent
-from .datasets import DATASETS, add_points, make_dataset
+from .datasets import DATASETS, add_points, make_dataset, points_dataset
 from .export import parameter_count
 from .image_views import confusion, decode_templates, templates
 
@@ -123,12 +123,16 @@ def _confusion_figure(matrix, names, s: dict) -> dict:
 
 
 def report_html(config: dict, net, history: dict, added_points=(), strings: dict | None = None,
-                lang: str = "en") -> str:
-    """The report page for a session's ``config``, its network and ``history``."""
+                lang: str = "en", own_points=None) -> str:
+    """The report page for a session's ``config``, its network and ``history``
+    (and its points: ``own_points`` loaded in place of the dataset's, ``added_points``)."""
     s = {**ENGLISH, **(strings or {})}
     spec = DATASETS[config["dataset"]]
-    ds = make_dataset(config["dataset"], n=config["n_points"], classes=config["classes"],
-                      noise=config["noise"], seed=config["seed"], test_fraction=config["test_fraction"])
+    if own_points is not None:
+        ds = points_dataset(own_points, config["classes"], config["test_fraction"], config["seed"])
+    else:
+        ds = make_dataset(config["dataset"], n=config["n_points"], classes=config["classes"],
+                          noise=config["noise"], seed=config["seed"], test_fraction=config["test_fraction"])
     if added_points:
         ds = add_points(ds, added_points)
     figures = [_curves(history, ("data_loss", "reg_loss", "total"), s["loss"], s),

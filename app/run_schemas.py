@@ -32,6 +32,8 @@ class ScriptRequest(_Body):
     config: SessionConfig = Field(description="the session's config (missing fields take their defaults)")
     points: list[AddedPoint] = Field(default_factory=list, max_length=_LIMITS.max_points,
                                      description="points added by hand, [x1, x2, label]")
+    own_points: Optional[list[AddedPoint]] = Field(None, max_length=_LIMITS.max_points,
+                                                   description="points loaded in place of the dataset's")
     steps: int = Field(1000, ge=1, le=1_000_000, strict=True, description="the script's default step count")
     every: int = Field(100, ge=1, le=1_000_000, strict=True, description="print the loss every so many steps")
 

@@ -436,7 +436,8 @@ class Points(BaseModel):
         None, description="the points; left out for an image set (GET /api/v1/datasets/{name} has its images)")
     y: list[int]
     test: list[bool]
-    own: Optional[bool] = Field(None, description="true when the points were loaded (points `replace`)")
+    own: Optional[int] = Field(None, description="how many of the points (the first ones) were loaded with "
+                               "points `replace`; the rest were added")
 
 
 class Templates(BaseModel):

@@ -328,7 +328,7 @@ class TrainingSession:
             return {"y": ds.y.tolist(), "test": ds.test.tolist()}
         out = {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
         if self.own_points is not None:
-            out["own"] = True  # loaded points, not the dataset's
+            out["own"] = len(self.own_points)  # loaded points (the first ones), not the dataset's
         return out
 
     def points_json(self):

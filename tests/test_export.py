@@ -78,3 +78,26 @@ def test_model_json_round_trip_and_count():
 def test_network_from_json_refuses_bad_models(model, problem):
     with pytest.raises(ValueError, match=problem):
         network_from_json(model)
+
+
+def test_exported_script_trains_on_loaded_points(tmp_path):
+    config = TrainingConfig(batch_size=8, classes=2, dataset="moons")
+    rng = np.random.default_rng(5)
+    own = [(float(a), float(b), int(k)) for (a, b), k in zip(rng.uniform(-1, 1, (40, 2)), rng.integers(0, 2, 40))]
+    added = [(0.25, 0.5, 1)]
+    losses, _ = run_script(python_script(config.to_dict(), added, own_points=own), tmp_path)
+    session = TrainingSession(config)
+    session.replace_points(own)
+    session.add_points(added)
+    session.train(100)
+    data, reg, _, _ = session.evaluate()
+    assert losses[100] == pytest.approx(data + reg, abs=1e-9, rel=0)
+
+
+@pytest.mark.parametrize("hidden", [[100], []])
+def test_exported_script_trains_digits_like_the_session(hidden, tmp_path):
+    config = TrainingConfig(dataset="digits", classes=10, n_points=1797, batch_size=64, learning_rate=0.5,
+                            reg=1e-3, hidden_sizes=hidden)
+    losses, stdout = run_script(python_script(config.to_dict()), tmp_path)
+    assert losses[100] == pytest.approx(session_loss_after(config, 100), abs=1e-9, rel=0)
+    assert stdout.startswith(f"[64, {'100, ' if hidden else ''}10] network")

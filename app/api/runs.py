@@ -36,10 +36,12 @@ def _config(req: ScriptRequest) -> dict:
     except ConfigError as e:
         raise ApiError(422, ["body", "config", e.field], str(e)) from None
     spec = DATASETS[config.dataset]
-    if req.points and spec.kind != "points":
-        raise ApiError(422, ["body", "points"], "points: only a 2-D dataset takes added points")
-    if any(label >= config.classes for _, _, label in req.points):
-        raise ApiError(422, ["body", "points"], f"points: labels must be 0 to {config.classes - 1}")
+    for name in ("points", "own_points"):
+        points = getattr(req, name) or []
+        if points and spec.kind != "points":
+            raise ApiError(422, ["body", name], f"{name}: only a 2-D dataset takes points")
+        if any(label >= config.classes for _, _, label in points):
+            raise ApiError(422, ["body", name], f"{name}: labels must be 0 to {config.classes - 1}")
     return config.to_dict()
 
 
@@ -57,7 +59,7 @@ def read_csv(req: CsvRequest):
              summary="A standalone NumPy script that trains this config from step 0")
 def export_python(req: ScriptRequest):
     config = _config(req)
-    text = python_script(config, req.points, steps=req.steps, every=req.every)
+    text = python_script(config, req.points, steps=req.steps, every=req.every, own_points=req.own_points)
     return {"filename": f"nn_playground_{config['dataset']}.py", "script": text}
 
 
@@ -80,5 +82,5 @@ async def report(req: ReportRequest):
         raise ApiError(422, ["body", "model"], f"the model takes {net.sizes[0]} inputs and gives {net.sizes[-1]} "
                        f"scores: this config needs {expected[0]} and {expected[1]}")
     page = await run_in_threadpool(report_html, config, net, req.history.model_dump(), req.points,
-                                   report_strings(req.lang), req.lang)
+                                   report_strings(req.lang), req.lang, req.own_points)
     return HTMLResponse(page)

@@ -138,7 +138,7 @@ export class DataIO {
   // ---- what the session sends ----
 
   takePoints(points) {
-    if (points && Array.isArray(points.X)) this.points = points;
+    if (points && Array.isArray(points.y)) this.points = points;
   }
 
   onFrame(frame) {
@@ -172,7 +172,7 @@ export class DataIO {
   }
 
   isImages() {
-    return Boolean(this.points && this.points.X.length && this.points.X[0].length > 2);
+    return Boolean(this.points && !Array.isArray(this.points.X)); // an image set's points come without X
   }
 
   // ---- actions ----
@@ -222,7 +222,7 @@ export class DataIO {
     const cfg = this.config();
     if (!cfg) return;
     try {
-      const res = await postJson("/api/v1/export/python", { config: cfg, points: this.addedPoints() });
+      const res = await postJson("/api/v1/export/python", { config: cfg, ...this.pointsBody() });
       const out = await res.json();
       download(out.filename, out.script, "text/x-python");
     } catch (err) {
@@ -230,15 +230,15 @@ export class DataIO {
     }
   }
 
-  /** The points added by hand (after the dataset's own n_points). */
-  addedPoints() {
+  /** The session's own points for export: loaded ones (`own_points`) and those added by hand (`points`). */
+  pointsBody() {
     const cfg = this.config();
-    if (!this.points || !cfg || this.isImages()) return [];
-    const out = [];
-    for (let i = cfg.n_points; i < this.points.X.length; i += 1) {
-      out.push([this.points.X[i][0], this.points.X[i][1], this.points.y[i]]);
-    }
-    return out;
+    if (!this.points || !cfg || this.isImages()) return {};
+    const p = this.points;
+    const rows = (from, to) => p.X.slice(from, to).map((x, i) => [x[0], x[1], p.y[from + i]]);
+    const own = Number.isInteger(p.own) ? p.own : null;
+    const base = own ?? cfg.n_points;
+    return { points: rows(base, p.X.length), ...(own === null ? {} : { own_points: rows(0, own) }) };
   }
 
   async report() {
@@ -248,7 +248,7 @@ export class DataIO {
     try {
       const lang = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
       const res = await postJson("/api/v1/report",
-        { config: cfg, model, history: this.history, points: this.addedPoints(), lang });
+        { config: cfg, model, history: this.history, ...this.pointsBody(), lang });
       download(`report_${cfg.dataset}.html`, await res.text(), "text/html");
     } catch (err) {
       this.notify(t("images.io.refused", { why: err.message }), "error");

@@ -10,6 +10,9 @@ import { t, translatePage } from "./i18n.js";
 
 const GRID_MAX = 60; // test images shown at once
 const THUMB = 40; // CSS pixels per thumbnail
+// A digit is drawn on 32×32 and seen as 8×8, each pixel the mean of a 4×4
+// block: how the UCI set itself was made from 32×32 bitmaps.
+const DRAW_SIZE = 32;
 
 function decodeBase64(data) {
   const bin = atob(data);
@@ -63,8 +66,9 @@ export class ImageView {
     this.key = "";
     this.colour = "#ffcc00";
     this.build();
-    conn.on("hello", () => this.sync());
-    conn.on("config", () => this.sync());
+    // The messages' own config: this view may hear them before main.js has taken them in.
+    conn.on("hello", (msg) => this.sync(msg.config));
+    conn.on("config", (msg) => this.sync(msg.config));
     conn.on("frame", (frame) => this.onFrame(frame));
     conn.on("probe", (msg) => this.onProbe(msg));
   }
@@ -85,7 +89,8 @@ export class ImageView {
         <h3 data-i18n="images.view.draw"></h3>
         <p class="iv-help" data-role="draw-help"></p>
         <div class="iv-draw-row">
-          <canvas class="iv-canvas" data-role="canvas" width="8" height="8" aria-label=""></canvas>
+          <canvas class="iv-canvas" data-role="canvas" width="32" height="32" aria-label=""></canvas>
+          <canvas class="iv-seen" data-role="seen" width="8" height="8" aria-hidden="true"></canvas>
           <div class="iv-probs" data-role="probs" aria-live="polite"></div>
         </div>
         <div class="iv-tools" data-role="tools"></div>
@@ -102,14 +107,16 @@ export class ImageView {
   }
 
   shape() {
-    const cfg = this.config();
+    const cfg = this.cfg || this.config();
     const spec = cfg && this.spec(cfg.dataset);
     return spec && spec.image_shape ? spec.image_shape : null;
   }
 
   /** Show or hide the view for the session's dataset; fetch its test images. */
-  async sync() {
-    const cfg = this.config();
+  async sync(cfg) {
+    this.cfg = cfg || this.cfg;
+    cfg = this.cfg;
+    if (!cfg) return;
     const shape = this.shape();
     this.active = Boolean(shape);
     this.host.hidden = !this.active;
@@ -131,7 +138,7 @@ export class ImageView {
   }
 
   names() {
-    const cfg = this.config();
+    const cfg = this.cfg || this.config();
     return (cfg && this.spec(cfg.dataset)?.class_names) || [];
   }
 
@@ -150,7 +157,7 @@ export class ImageView {
     const [k, h, w, ch] = msg.shape;
     const bytes = decodeBase64(msg.data);
     const box = this.$("templates");
-    const linear = k === this.names().length && (this.config()?.hidden_sizes || []).length === 0;
+    const linear = k === this.names().length && (this.cfg?.hidden_sizes || []).length === 0;
     this.$("templates-help").textContent = linear ? t("images.view.templates_linear")
       : t("images.view.templates_hidden", { k });
     box.classList.toggle("is-linear", linear);
@@ -172,8 +179,8 @@ export class ImageView {
     const names = this.names();
     const table = this.$("matrix");
     const max = Math.max(1, ...matrix.map((row) => Math.max(...row)));
-    const head = `<tr><th class="iv-corner">${t("images.view.true")} \\ ${t("images.view.predicted")}</th>${
-      names.map((n) => `<th scope="col">${n}</th>`).join("")}<th>${t("images.view.class_accuracy")}</th></tr>`;
+    const head = `<tr><th class="iv-corner">↓${t("images.view.true")}<br>→${t("images.view.predicted")}</th>${
+      names.map((n) => `<th scope="col" title="${n}">${n}</th>`).join("")}<th title="${t("images.view.class_accuracy")}">%</th></tr>`;
     const rows = matrix.map((row, i) => `<tr><th scope="row">${names[i] ?? i}</th>${row.map((v, j) => {
       const a = v / max;
       const bg = i === j ? `rgba(0,114,178,${0.1 + 0.8 * a})` : `rgba(213,94,0,${v ? 0.15 + 0.75 * a : 0})`;
@@ -231,10 +238,10 @@ export class ImageView {
     const stroke = (ev) => {
       const [x, y] = at(ev);
       const g = canvas.getContext("2d");
-      const digits = canvas.width === 8;
+      const digits = this.shape()?.[2] === 1;
       g.fillStyle = digits ? "#fff" : this.colour;
       g.beginPath();
-      g.arc(x, y, digits ? 0.55 : 1.8, 0, 2 * Math.PI);
+      g.arc(x, y, digits ? 2.2 : 1.8, 0, 2 * Math.PI);
       g.fill();
       this.sendProbe();
     };
@@ -246,12 +253,10 @@ export class ImageView {
   resetCanvas() {
     const shape = this.shape();
     if (!shape) return;
-    const canvas = this.$("canvas");
-    canvas.width = shape[1];
-    canvas.height = shape[0];
     const digits = shape[2] === 1;
+    this.$("seen").hidden = !digits;
     this.$("draw-help").textContent = t(digits ? "images.view.draw_help" : "images.view.shape_help");
-    canvas.setAttribute("aria-label", t("images.view.draw"));
+    this.$("canvas").setAttribute("aria-label", t("images.view.draw"));
     const tools = this.$("tools");
     tools.replaceChildren();
     const button = (label, fn) => {
@@ -281,7 +286,7 @@ export class ImageView {
   clearCanvas(send = true) {
     const canvas = this.$("canvas");
     const g = canvas.getContext("2d");
-    g.fillStyle = canvas.width === 8 ? "#000" : "#1a1a2e";
+    g.fillStyle = this.shape()?.[2] === 1 ? "#000" : "#1a1a2e";
     g.fillRect(0, 0, canvas.width, canvas.height);
     if (send) this.sendProbe();
   }
@@ -294,15 +299,25 @@ export class ImageView {
     this.sendProbe();
   }
 
-  /** The drawing as the network's input: (H·W·Ch) numbers in [0, 1]. */
+  /** The drawing as the network's input: (H·W·Ch) numbers in [0, 1], each
+   * the mean of a block of the 32×32 drawing (1×1 for shapes, 4×4 for digits). */
   pixels() {
-    const canvas = this.$("canvas");
     const [h, w, ch] = this.shape();
-    const data = canvas.getContext("2d").getImageData(0, 0, w, h).data;
+    const data = this.$("canvas").getContext("2d").getImageData(0, 0, DRAW_SIZE, DRAW_SIZE).data;
+    const block = DRAW_SIZE / w;
     const out = [];
-    for (let p = 0; p < h * w; p += 1) {
-      for (let c = 0; c < ch; c += 1) out.push(Math.round((data[4 * p + c] / 255) * 1000) / 1000);
+    for (let i = 0; i < h; i += 1) {
+      for (let j = 0; j < w; j += 1) {
+        for (let c = 0; c < ch; c += 1) {
+          let sum = 0;
+          for (let di = 0; di < block; di += 1) {
+            for (let dj = 0; dj < block; dj += 1) sum += data[4 * ((i * block + di) * DRAW_SIZE + j * block + dj) + c];
+          }
+          out.push(Math.round((sum / (255 * block * block)) * 1000) / 1000);
+        }
+      }
     }
+    if (ch === 1) paint(this.$("seen"), out, [h, w, ch]);
     return out;
   }
 

@@ -196,7 +196,8 @@ async function fetchPoints(cfg) {
 /** The session's points (hello and some frames carry them): the data set, then the points added here. */
 function showPoints(points) {
   if (!points || !Array.isArray(points.X)) return;
-  const nBase = Math.min(points.X.length, serverConfig?.n_points ?? points.X.length);
+  const own = Number.isInteger(points.own) ? points.own : null; // loaded points come first
+  const nBase = Math.min(points.X.length, own ?? serverConfig?.n_points ?? points.X.length);
   plane.setPoints({ X: points.X, y: points.y, test: points.test || points.X.map(() => false), nBase });
 }
 

@@ -154,12 +154,12 @@ def test_points_replace_loads_your_own_points_whole_or_not_at_all(tc):
         send(ws, {"type": "points", "replace": points})
         frame = next_frame(ws, lambda f: "points" in f)
         got = frame["points"]
-        assert got["own"] is True and got["X"] == [p[:2] for p in points] and got["y"] == [p[2] for p in points]
+        assert got["own"] == 50 and got["X"] == [p[:2] for p in points] and got["y"] == [p[2] for p in points]
         assert sum(got["test"]) == 10  # 20 % of 50, held out
         # Training goes on from where it was, on the new points.
         send(ws, {"type": "points", "add": [[0.5, 0.5, 1]]})
         got = next_frame(ws, lambda f: "points" in f)["points"]
-        assert len(got["X"]) == 51 and got["own"] is True
+        assert len(got["X"]) == 51 and got["own"] == 50
         switch(ws, seed=4)  # a data setting: the dataset's own points again
         got = next_frame(ws, lambda f: "points" in f)["points"]
         assert len(got["X"]) == 300 and "own" not in got
