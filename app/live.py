@@ -213,6 +213,8 @@ class LiveSession:
             await self._set_probe(sub, msg)
         elif kind == "points":
             await self._change_points(sub, msg)
+        elif kind == "model" and msg.set is not None:
+            await self._set_model(sub, msg.set)
         elif kind == "model":
             sub.post({"type": "model", "model": await self.locked(t.model)})
 
@@ -256,6 +258,16 @@ class LiveSession:
             return
         t.probe_point = (tuple(msg.x), msg.label)
         sub.post({"type": "probe", **await self.locked(t.probe, *t.probe_point)})
+
+    async def _set_model(self, sub, model):
+        t = self.training
+        if model.sizes != t.net.sizes:
+            sub.post(error(f"set: the model's layer sizes {model.sizes} are not this session's "
+                           f"{t.net.sizes}", "set"))
+            return
+        await self.locked(t.set_model, model.layer_arrays(), model.activation)
+        for each in self.subscribers:  # the activation may have changed
+            each.post(config_reply(t.config, False))
 
     async def _change_points(self, sub, msg):
         t, max_points = self.training, self.store.settings.max_points

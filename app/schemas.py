@@ -397,8 +397,10 @@ class PointsMessage(_Message):
 
 
 class ModelMessage(_Message):
-    """Ask for the live network in the REST v1 model format."""
+    """Ask for the live network in the REST v1 model format; with ``set``,
+    continue from that model instead (same layer sizes as the session's)."""
     type: Literal["model"]
+    set: Optional[ModelParams] = None
 
 
 ClientMessage = Annotated[

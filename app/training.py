@@ -334,6 +334,16 @@ class TrainingSession:
     def points_json(self):
         return json.dumps(self.points_payload(), separators=(",", ":"))
 
+    def set_model(self, layers, activation):
+        """Continue from these weights [(W, b), ...] (the same sizes): step,
+        history and optimizer state go on; a diverged session is ok again."""
+        self.net = Network([(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in layers],
+                           activation)
+        self.config.activation = activation
+        self.optimizer = make_optimizer(self.config.optimizer)
+        self.status = "ok"
+        self.version += 1
+
     def model(self):
         """The network in the REST v1 model format (POST it to /api/v1/forward as it is)."""
         return {"activation": self.net.activation,

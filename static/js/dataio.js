@@ -77,7 +77,12 @@ export class DataIO {
     this.modelWaiters = [];
     this.build();
     conn.on("hello", (msg) => { this.history = emptyHistory(); this.lastStep = -1; this.takePoints(msg.points); });
-    conn.on("config", (msg) => { if (msg.reset) this.history = emptyHistory(); });
+    conn.on("config", (msg) => {
+      if (msg.reset) this.history = emptyHistory();
+      if (this.settingModel && !msg.reset) this.notify(t("images.io.model_loaded"));
+      this.settingModel = false;
+    });
+    conn.on("error", () => { this.settingModel = false; });
     conn.on("frame", (frame) => this.onFrame(frame));
     conn.on("model", (msg) => this.onModel(msg));
   }
@@ -215,7 +220,12 @@ export class DataIO {
       this.notify(t("images.io.model_not_json"), "error");
       return;
     }
-    this.conn.send("model", { set: model.model || model });
+    const set = model.model || model;
+    if (JSON.stringify({ type: "model", set }).length > MAX_MESSAGE_BYTES) {
+      this.notify(t("images.io.model_too_large"), "error");
+      return;
+    }
+    this.settingModel = this.conn.send("model", { set });
   }
 
   async exportPython() {

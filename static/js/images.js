@@ -241,7 +241,7 @@ export class ImageView {
       const digits = this.shape()?.[2] === 1;
       g.fillStyle = digits ? "#fff" : this.colour;
       g.beginPath();
-      g.arc(x, y, digits ? 2.2 : 1.8, 0, 2 * Math.PI);
+      g.arc(x, y, digits ? 3 : 1.8, 0, 2 * Math.PI);
       g.fill();
       this.sendProbe();
     };

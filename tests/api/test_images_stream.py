@@ -163,3 +163,18 @@ def test_points_replace_loads_your_own_points_whole_or_not_at_all(tc):
         switch(ws, seed=4)  # a data setting: the dataset's own points again
         got = next_frame(ws, lambda f: "points" in f)["points"]
         assert len(got["X"]) == 300 and "own" not in got
+
+
+def test_model_set_continues_from_a_saved_model(tc):
+    with session(tc) as (ws, hello, _):
+        switch(ws, dataset="digits", hidden_sizes=[])
+        steps(ws, 40)
+        saved = ask_model(ws)
+        send(ws, {"type": "reset"})
+        next_frame(ws, lambda f: f["step"] == 0)
+        send(ws, {"type": "model", "set": saved})
+        assert reply(ws, "config")["reset"] is False
+        assert ask_model(ws) == saved
+        send(ws, {"type": "model", "set": {"layers": [{"W": [[1.0, 2.0]], "b": [0.0, 0.0]}]}})
+        msg = reply(ws, "error")
+        assert msg["field"] == "set" and "[1, 2]" in msg["message"]

@@ -74,3 +74,50 @@ def test_the_report_opens_with_no_request_outside_the_page(dataset, sizes, serve
     assert requests == ["http://report.test/"] and errors == []
     shot(page, f"report-{dataset}.png")
     page.close()
+
+
+def test_load_csv_replaces_the_points(open_page, tmp_path):
+    page, watch = open_page()
+    csv = tmp_path / "mine.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{i / 20 - 1},{(i % 7) / 7},{i % 3}\n" for i in range(40)))
+    page.locator('#dataio input[data-file="csv"]').set_input_files(str(csv))
+    sent = watch.wait_for(lambda: watch.sent_of("points"), what="points replace")
+    assert len(sent[0]["replace"]) == 40 and sent[0]["replace"][1] == [-0.95, 1 / 7, 1]
+    frame = watch.wait_for(lambda: [m for m in watch.received_of("frame") if m.get("points", {}).get("own")],
+                           what="the loaded points")[-1]
+    assert len(frame["points"]["X"]) == 40 and frame["points"]["own"] == 40
+    assert "Loaded 40 points" in page.locator("#toast").inner_text()
+
+
+def test_digits_show_templates_confusion_test_images_and_scores_a_drawing(open_page, shot):
+    page, watch = open_page()
+    page.get_by_label("Dataset", exact=True).select_option("digits")
+    watch.wait_for(lambda: any(m["config"]["dataset"] == "digits" for m in watch.received_of("config")),
+                   what="the digits config")
+    page.locator("#play").click()
+    watch.wait_for(lambda: any((f.get("test_accuracy") or 0) > 0.8 for f in watch.received_of("frame")),
+                   timeout=60, what="80 % on the test digits")
+    page.locator("#play").click()
+    view = page.locator("#image-view")
+    assert view.is_visible() and not page.locator("#plane-host").is_visible()
+    watch.wait_for(lambda: page.locator(".iv-template-grid canvas").count() == 100, what="100 templates")
+    assert page.locator(".iv-matrix tr").count() == 11
+    # A diagonal cell: its test images, all of them right.
+    frame = watch.wait_for(lambda: [f for f in watch.received_of("frame") if "confusion" in f and not f["running"]],
+                           what="a paused frame")[-1]
+    page.locator('.iv-cell[data-i="3"][data-j="3"]').click()
+    n = frame["confusion"]["matrix"][3][3]
+    watch.wait_for(lambda: page.locator(".iv-grid figure").count() == min(n, 60), what="the cell's images")
+    assert page.locator(".iv-grid figure.is-wrong").count() == 0
+    assert f": {n}" in page.locator('[data-role="grid-caption"]').inner_text()
+    # Draw a stroke: the probe carries 64 numbers and the scores come back.
+    page.locator(".iv-canvas").scroll_into_view_if_needed()
+    box = page.locator(".iv-canvas").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 10, steps=8)
+    page.mouse.up()
+    probe = watch.wait_for(lambda: watch.sent_of("probe"), what="a probe")[-1]
+    assert len(probe["x"]) == 64 and max(probe["x"]) > 0.5 and min(probe["x"]) == 0
+    watch.wait_for(lambda: page.locator(".iv-prob").count() == 10, what="ten probabilities")
+    shot(page, "digits-view.png")
