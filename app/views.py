@@ -69,13 +69,22 @@ def _render_boundary(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
         return json_with_data(grid.encode(snap.net, snap.extent, snap.config.grid_resolution))
 
 
-# Templates are redrawn at most this often while playing (every change while paused).
+# While playing, templates are redrawn at most this often, and large ones less
+# often, so that they stay within this many bytes a second per session (100
+# units of 32×32×3 are 410 KB of base64: once a second). Paused: every change.
 TEMPLATES_PER_SECOND = 4
+TEMPLATE_BYTES_PER_SECOND = 500_000
+
+
+def templates_interval(net) -> float:
+    """Seconds between two templates while playing."""
+    size = net.sizes[0] * min(net.sizes[1], MAX_TEMPLATES) * 4 / 3
+    return max(1 / TEMPLATES_PER_SECOND, size / TEMPLATE_BYTES_PER_SECOND)
 
 
 def _templates_key(snap: FrameSnapshot):
     if snap.running:
-        return ("playing", int(snap.taken_at * TEMPLATES_PER_SECOND))
+        return ("playing", int(snap.taken_at / templates_interval(snap.net)))
     return ("paused", snap.version)
 
 

@@ -88,3 +88,10 @@ def test_test_confusion_counts_the_test_split():
     out = test_confusion(net, ds)
     assert sum(map(sum, out["matrix"])) == ds.test.sum() == 20
     assert out["predicted"] == net.predict(ds.X[ds.test]).tolist()
+
+
+def test_large_templates_are_sent_less_often():
+    from app.views import templates_interval
+    assert templates_interval(Network.create([64, 100, 10])) == 0.25
+    assert templates_interval(Network.create([3072, 10])) == 0.25
+    assert 0.8 < templates_interval(Network.create([3072, 100, 10])) < 0.85
