@@ -823,7 +823,7 @@ def report_images(images, seconds):
     print(f"\n[images]  shapes 3072 -> 100 -> 10 (308,310 parameters) at its defaults (mini-batch 64, "
           f"lr 0.05, lambda 0.01, 800 training images); {seconds:g} s window")
     row("frames/s, steps/s", f"{s['fps']:.1f}, {s['steps']:,.0f}", "", f"longest gap {s['gap'] * 1e3:.0f} ms")
-    row("frames carrying templates", f"{s['templates']} of {s['frames']}", "<= 4 per s while playing",
+    row("frames carrying templates", f"{s['templates']} of {s['frames']}", "<= 4 a s and 500 KB/s",
         f"median frame {s['bytes'] / 1024:,.1f} KB")
     for name in DIGITS:
         d = images[name]
