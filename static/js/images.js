@@ -75,6 +75,7 @@ export class ImageView {
 
   build() {
     this.host.innerHTML = `
+      <p class="iv-stats" data-role="stats" aria-live="off"></p>
       <div class="iv-block iv-templates">
         <h3 data-i18n="images.view.templates"></h3>
         <p class="iv-help" data-role="templates-help"></p>
@@ -144,6 +145,7 @@ export class ImageView {
 
   onFrame(frame) {
     if (!this.active) return;
+    this.showStats(frame);
     if (frame.templates) this.drawTemplates(frame.templates);
     if (frame.probe && Array.isArray(frame.probe.probs) && frame.probe.x?.length > 2) this.onProbe(frame.probe);
     if (frame.confusion) {
@@ -151,6 +153,20 @@ export class ImageView {
       this.drawMatrix();
       this.drawGrid();
     }
+  }
+
+  /** "N steps/s · P parameters": the steps of the last two seconds of frames, and the network's size. */
+  showStats(frame) {
+    const now = performance.now();
+    this.ticks = (this.ticks || []).filter(([t]) => now - t < 2000);
+    this.ticks.push([now, frame.step]);
+    const [t0, s0] = this.ticks[0];
+    const rate = now > t0 && frame.step >= s0 ? ((frame.step - s0) * 1000) / (now - t0) : 0;
+    const shape = this.shape();
+    const sizes = [shape[0] * shape[1] * shape[2], ...(this.cfg?.hidden_sizes || []), this.names().length];
+    const params = sizes.slice(1).reduce((sum, out, i) => sum + (sizes[i] + 1) * out, 0);
+    this.$("stats").textContent = `${frame.running ? `${t("images.view.steps_per_s", { n: Math.round(rate).toLocaleString() })} · ` : ""}${
+      t("images.view.params", { n: params.toLocaleString() })} (${sizes.join(" → ")})`;
   }
 
   drawTemplates(msg) {
@@ -180,8 +196,9 @@ export class ImageView {
     const table = this.$("matrix");
     const max = Math.max(1, ...matrix.map((row) => Math.max(...row)));
     const head = `<tr><th class="iv-corner">↓${t("images.view.true")}<br>→${t("images.view.predicted")}</th>${
-      names.map((n) => `<th scope="col" title="${n}">${n}</th>`).join("")}<th title="${t("images.view.class_accuracy")}">%</th></tr>`;
-    const rows = matrix.map((row, i) => `<tr><th scope="row">${names[i] ?? i}</th>${row.map((v, j) => {
+      names.map((n, k) => `<th scope="col" title="${n}">${n.length > 2 ? k : n}</th>`).join("")}<th title="${t("images.view.class_accuracy")}">%</th></tr>`;
+    const rows = matrix.map((row, i) => `<tr><th scope="row" class="iv-rowname" title="${names[i] ?? i}">${
+      names[i] && names[i].length > 2 ? `${i} ${names[i]}` : names[i] ?? i}</th>${row.map((v, j) => {
       const a = v / max;
       const bg = i === j ? `rgba(0,114,178,${0.1 + 0.8 * a})` : `rgba(213,94,0,${v ? 0.15 + 0.75 * a : 0})`;
       const sel = this.filter && this.filter[0] === i && this.filter[1] === j ? " is-selected" : "";
@@ -189,6 +206,7 @@ export class ImageView {
         tabindex="0" role="button">${v}</td>`;
     }).join("")}<td class="iv-acc">${acc[i] === null ? "—" : `${Math.round(100 * acc[i])} %`}</td></tr>`).join("");
     table.innerHTML = head + rows;
+    table.classList.toggle("has-names", names.some((n) => n.length > 2));
     table.querySelectorAll(".iv-cell").forEach((td) => {
       const pick = () => { this.filter = [Number(td.dataset.i), Number(td.dataset.j)]; this.drawMatrix(); this.drawGrid(); };
       td.addEventListener("click", pick);
