@@ -57,6 +57,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -73,6 +74,7 @@ __all__ = [
     "add_points",
     "make_dataset",
     "points_dataset",
+    "switch_defaults",
 ]
 
 MIN_CLASSES = 2
@@ -91,10 +93,15 @@ _LINEAR_OFFSET = math.pi / 4
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What the controls need to know about one dataset."""
+    """One entry of the dataset registry: its generator and what the controls need to know."""
 
     name: str
+    label: str          # English
+    label_zh: str       # 中文
+    # (rng, per-class counts, noise) -> one (n_k, 2) array per class; draws never depend on noise.
+    generate: Callable = field(repr=False, compare=False)
     description: str
+    description_zh: str
     min_classes: int
     max_classes: int
     default_classes: int
@@ -107,119 +114,15 @@ class DatasetSpec:
     class_names: tuple | None = None
     default_n: int = 300
     max_n: int = MAX_POINTS
+    # (n, classes) -> per-class counts, where the even split does not fit (the digits' classes differ in size).
+    counts: Callable | None = field(default=None, repr=False, compare=False)
     # Session settings this dataset starts with (an image set learns visibly
     # within seconds only with mini-batches and its own learning rate).
-    session_defaults: dict = field(default_factory=dict)
+    session_defaults: dict = field(default_factory=dict, compare=False)
 
     @property
     def input_width(self) -> int:
         return 2 if self.image_shape is None else math.prod(self.image_shape)
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec(
-            name="spiral",
-            description="Points on spiral arms that wind around the centre, one arm per class.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.2,
-            max_noise=1.0,
-        ),
-        DatasetSpec(
-            name="circles",
-            description="Rings around the centre, one ring per class, each ring larger than the last.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="xor",
-            description="Two classes in opposite corners: one where both coordinates have the same sign, "
-            "the other where their signs differ.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="gaussians",
-            description="Round clouds of points, one per class, placed evenly around a circle.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.25,
-            max_noise=0.4,
-        ),
-        DatasetSpec(
-            name="moons",
-            description="Two half circles that hook into each other, one per class.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="linear",
-            description="Pie slices around the centre, one per class, that straight lines can separate.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.05,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="digits",
-            description="Handwritten digits 0-9 as 8x8 grey images (UCI optical digits, 1,797 images).",
-            min_classes=10,
-            max_classes=10,
-            default_classes=10,
-            default_noise=0.0,
-            max_noise=0.0,
-            kind="image",
-            task="images",
-            image_shape=images.DIGITS_SHAPE,
-            class_names=images.DIGIT_CLASSES,
-            default_n=1797,
-            max_n=1797,
-            session_defaults={"n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3},
-        ),
-        DatasetSpec(
-            name="shapes",
-            description="Ten kinds of coloured shape as 32x32 colour images: 3,072 numbers each.",
-            min_classes=10,
-            max_classes=10,
-            default_classes=10,
-            default_noise=0.05,
-            max_noise=0.5,
-            kind="image",
-            task="images",
-            image_shape=images.SHAPES_SHAPE,
-            class_names=images.SHAPE_CLASSES,
-            default_n=1000,
-            max_n=MAX_POINTS,
-            session_defaults={"n_points": 1000, "batch_size": 64, "learning_rate": 0.05, "reg": 1e-2},
-        ),
-    )
-}
-
-
-def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
-    """The settings a session takes on switching from dataset ``old`` to ``new``
-    (a patch naming a setting itself overrides them): ``new``'s session
-    defaults, and back to ``base`` (the session's own defaults) for those of
-    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
-    default class count."""
-    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
-    if old.kind != new.kind:
-        patch["classes"] = new.default_classes
-    return {**patch, **new.session_defaults}
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,12 +171,12 @@ def _check_classes(spec: DatasetSpec, classes: object) -> int:
     return classes
 
 
-def _check_n(n: object, classes: int, max_n: int = MAX_POINTS) -> int:
+def _check_n(n: object, classes: int, max_points: int) -> int:
     if not _is_int(n):
         raise ValueError("n must be an integer")
     n = int(n)
-    if not 1 <= n <= max_n:
-        raise ValueError(f"n must be between 1 and {max_n}")
+    if not 1 <= n <= max_points:
+        raise ValueError(f"n must be between 1 and {max_points}")
     if n < classes:
         raise ValueError("n must be at least the number of classes")
     return n
@@ -377,18 +280,143 @@ def _linear(rng: np.random.Generator, counts: list[int], noise: float) -> list[n
     return parts
 
 
-_GENERATORS = {
-    "spiral": _spiral,
-    "circles": _circles,
-    "xor": _xor,
-    "gaussians": _gaussians,
-    "moons": _moons,
-    "linear": _linear,
-    "digits": images.digits,
-    "shapes": images.shapes,
+# The dataset registry: REST, the session schemas, the catalog and the page read it.
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="spiral",
+            label="Spiral",
+            label_zh="螺旋",
+            generate=_spiral,
+            description="Points on spiral arms that wind around the centre, one arm per class.",
+            description_zh="绕着中心旋转的螺旋臂，每个类别一条臂。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.2,
+            max_noise=1.0,
+        ),
+        DatasetSpec(
+            name="circles",
+            label="Circles",
+            label_zh="同心圆",
+            generate=_circles,
+            description="Rings around the centre, one ring per class, each ring larger than the last.",
+            description_zh="围绕中心的圆环，每个类别一个环，一个比一个大。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="xor",
+            label="XOR",
+            label_zh="异或（XOR）",
+            generate=_xor,
+            description="Two classes in opposite corners: one where both coordinates have the same sign, "
+            "the other where their signs differ.",
+            description_zh="两个类别分别位于对角：两个坐标同号的一类，异号的另一类。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="gaussians",
+            label="Gaussians",
+            label_zh="高斯团",
+            generate=_gaussians,
+            description="Round clouds of points, one per class, placed evenly around a circle.",
+            description_zh="一团团圆形的点云，每个类别一团，均匀排在一个圆上。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.25,
+            max_noise=0.4,
+        ),
+        DatasetSpec(
+            name="moons",
+            label="Moons",
+            label_zh="双月",
+            generate=_moons,
+            description="Two half circles that hook into each other, one per class.",
+            description_zh="两个彼此勾住的半圆，每个类别一个。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="linear",
+            label="Linear",
+            label_zh="线性可分",
+            generate=_linear,
+            description="Pie slices around the centre, one per class, that straight lines can separate.",
+            description_zh="围绕中心的扇形，每个类别一块，可以用直线分开。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.05,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="digits",
+            label="Digits (8×8 images)",
+            label_zh="手写数字（8×8 图像）",
+            generate=images.digits,
+            description="Handwritten digits 0-9 as 8x8 grey images (UCI optical digits, 1,797 images).",
+            description_zh="手写数字 0–9，8×8 灰度图像（UCI 光学识别数字，共 1,797 张）。",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.0,
+            max_noise=0.0,
+            kind="image",
+            task="images",
+            image_shape=images.DIGITS_SHAPE,
+            class_names=images.DIGIT_CLASSES,
+            default_n=1797,
+            max_n=1797,
+            counts=images.digit_counts,
+            session_defaults={"n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3},
+        ),
+        DatasetSpec(
+            name="shapes",
+            label="Shapes (32×32 colour)",
+            label_zh="形状（32×32 彩色）",
+            generate=images.shapes,
+            description="Ten kinds of coloured shape as 32x32 colour images: 3,072 numbers each.",
+            description_zh="十种彩色形状的 32×32 彩色图像：每张 3,072 个数。",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.05,
+            max_noise=0.5,
+            kind="image",
+            task="images",
+            image_shape=images.SHAPES_SHAPE,
+            class_names=images.SHAPE_CLASSES,
+            default_n=1000,
+            session_defaults={"n_points": 1000, "batch_size": 64, "learning_rate": 0.05, "reg": 1e-2},
+        ),
+    )
 }
-# Per-class counts where the even split does not fit (the digits' classes differ in size).
-_COUNTS = {"digits": images.digit_counts}
+
+
+def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
+    """The settings a session takes on switching from dataset ``old`` to ``new``
+    (a patch naming a setting itself overrides them): ``new``'s session
+    defaults, and back to ``base`` (the session's own defaults) for those of
+    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
+    default class count."""
+    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
+    if old.kind != new.kind:
+        patch["classes"] = new.default_classes
+    return {**patch, **new.session_defaults}
 
 
 # ---------------------------------------------------------------- public API
@@ -429,11 +457,13 @@ def make_dataset(
     noise: float | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    *,
+    max_points: int = MAX_POINTS,
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
     ``n``, ``classes`` and ``noise`` default to the dataset's own defaults
-    (``n`` 300 for the 2-D sets). Raises
+    (``n`` 300 for the 2-D sets; an image set holds at most ``max_n``). Raises
     ``KeyError(name)`` for an unknown dataset and ``ValueError`` naming the
     parameter for a value out of range.
     """
@@ -441,14 +471,14 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(spec.default_n if n is None else n, classes, spec.max_n)
+    n = _check_n(spec.default_n if n is None else n, classes, min(max_points, spec.max_n))
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
 
     rng = np.random.default_rng(seed)
-    counts = _COUNTS.get(name, _class_counts)(n, classes)
-    parts = _GENERATORS[name](rng, counts, noise)
+    counts = (spec.counts or _class_counts)(n, classes)
+    parts = spec.generate(rng, counts, noise)
     X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
     test = _test_mask(rng, counts, round(test_fraction * n))
