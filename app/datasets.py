@@ -124,6 +124,12 @@ class DatasetSpec:
     def input_width(self) -> int:
         return 2 if self.image_shape is None else math.prod(self.image_shape)
 
+    def image_fields(self) -> dict:
+        """An image set's ``image_shape`` and ``class_names`` as JSON lists; {} for a 2-D set."""
+        if self.image_shape is None:
+            return {}
+        return {"image_shape": list(self.image_shape), "class_names": list(self.class_names)}
+
 
 @dataclass(frozen=True, eq=False)
 class Dataset:

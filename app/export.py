@@ -21,13 +21,14 @@ import pprint
 import numpy as np
 
 from . import datasets, images
-from .nn import layers, losses, network, optim
+from .nn import layers, losses, network, optim, regularizers
 
 # Copied into a script in this order (each may use the ones before it).
-SCRIPT_MODULES = (layers, losses, network, optim, images, datasets)
+SCRIPT_MODULES = (layers, losses, regularizers, network, optim, images, datasets)
 # The settings a script needs, with the names of TrainingConfig.
 SCRIPT_FIELDS = ("dataset", "n_points", "classes", "noise", "test_fraction", "seed", "hidden_sizes",
-                 "activation", "init", "loss", "margin", "reg", "learning_rate", "batch_size", "optimizer")
+                 "activation", "init", "loss", "margin", "reg", "learning_rate", "batch_size", "optimizer",
+                 "regularization")
 
 
 def model_json(net) -> dict:
@@ -116,11 +117,12 @@ def main(steps={steps}, every={every}):
     for step in range(1, steps + 1):
         idx, _ = sampler.next()
         X, y = (X_train, y_train) if idx is None else (X_train[idx], y_train[idx])
-        res = net.loss(X, y, c["loss"], c["reg"], c["margin"])
+        res = net.loss(X, y, c["loss"], c["reg"], c["margin"], regularization=c.get("regularization", "l2"))
         optimizer.step(net.params, [g for pair in res.grads for g in pair], c["learning_rate"])
         if step % every == 0 or step == steps:
             # The loss on every training point after this step (data + reg).
-            after = net.loss(X_train, y_train, c["loss"], c["reg"], c["margin"])
+            after = net.loss(X_train, y_train, c["loss"], c["reg"], c["margin"],
+                             regularization=c.get("regularization", "l2"))
             test = (net.predict(X_test) == y_test).mean() if len(y_test) else float("nan")
             print(f"step {{step}} loss {{after.total!r}} test_accuracy {{test:.4f}}")
     return net
@@ -139,7 +141,7 @@ def python_script(config: dict, added_points=(), steps: int = 1000, every: int =
     ``own_points``: points loaded in place of the dataset's, if any.
     Run as ``python script.py [steps] [every]``.
     """
-    settings = {k: config[k] for k in SCRIPT_FIELDS}
+    settings = {k: config[k] for k in SCRIPT_FIELDS if k in config}
     if isinstance(settings["noise"], float) and not math.isfinite(settings["noise"]):
         raise ValueError("noise must be finite")
     added = [[float(a), float(b), int(k)] for a, b, k in added_points]

@@ -606,6 +606,9 @@ class DatasetEntry(CatalogEntry):
     default_classes: int
     default_noise: float
     max_noise: float
+    task: str = Field("classification", description="the task a session on it learns (tasks)")
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 class TaskEntry(BaseModel):

@@ -57,7 +57,7 @@ def test_script_imports_only_numpy_and_the_standard_library():
     text = python_script(TrainingConfig().to_dict())
     imported = set(re.findall(r"^(?:import|from) (\w+)", text, re.M))
     assert imported <= {"__future__", "numpy", "base64", "io", "sys", "math", "numbers", "dataclasses",
-                        "functools", "pathlib"}
+                        "functools", "pathlib", "typing"}
     assert "from ." not in text and "app." not in text.replace("app.data", "")
 
 

@@ -236,19 +236,12 @@ def _parameters(spec: datasets.DatasetSpec, settings: Settings) -> dict:
     }
 
 
-def _image_fields(spec: datasets.DatasetSpec) -> dict:
-    """An image set's extra fields (none for a 2-D set)."""
-    if spec.image_shape is None:
-        return {}
-    return {"image_shape": list(spec.image_shape), "class_names": list(spec.class_names)}
-
-
 @router.get("/datasets", response_model=DatasetList, response_model_exclude_unset=True,
             summary="Every dataset with its parameters")
 def list_datasets(settings: Settings = Depends(_settings)):
     return {"datasets": [
         {"name": spec.name, "description": spec.description, "kind": spec.kind,
-         "parameters": _parameters(spec, settings), **_image_fields(spec)}
+         "parameters": _parameters(spec, settings), **spec.image_fields()}
         for spec in datasets.DATASETS.values()
     ]}
 
@@ -285,4 +278,4 @@ def get_dataset(
         field = next((p for p in _DATASET_PARAMETERS if message.startswith(p + " ")), None)
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
     return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes,
-            **_image_fields(spec)}
+            **spec.image_fields()}
