@@ -74,7 +74,6 @@ __all__ = [
     "add_points",
     "make_dataset",
     "points_dataset",
-    "switch_defaults",
 ]
 
 MIN_CLASSES = 2
@@ -412,17 +411,6 @@ DATASETS: dict[str, DatasetSpec] = {
     )
 }
 
-
-def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
-    """The settings a session takes on switching from dataset ``old`` to ``new``
-    (a patch naming a setting itself overrides them): ``new``'s session
-    defaults, and back to ``base`` (the session's own defaults) for those of
-    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
-    default class count."""
-    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
-    if old.kind != new.kind:
-        patch["classes"] = new.default_classes
-    return {**patch, **new.session_defaults}
 
 
 # ---------------------------------------------------------------- public API

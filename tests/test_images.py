@@ -102,7 +102,7 @@ def test_points_cannot_be_added_to_images():
 
 
 def test_switching_to_and_from_an_image_set():
-    from app.datasets import switch_defaults
+    from app.session_config import switch_defaults
     base = {"n_points": 300, "batch_size": 0, "learning_rate": 1.0, "reg": 5e-4}
     to_digits = switch_defaults(DATASETS["spiral"], DATASETS["digits"], base)
     assert to_digits == {"classes": 10, "n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3}
