@@ -112,7 +112,7 @@ class DatasetSpec:
     image_shape: tuple | None = None     # (height, width, channels)
     class_names: tuple | None = None
     default_n: int = 300
-    max_n: int = MAX_POINTS
+    max_n: int | None = None             # the most points it has (None: as many as the app allows)
     # (n, classes) -> per-class counts, where the even split does not fit (the digits' classes differ in size).
     counts: Callable | None = field(default=None, repr=False, compare=False)
     # Session settings this dataset starts with (an image set learns visibly
@@ -465,7 +465,7 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(spec.default_n if n is None else n, classes, min(max_points, spec.max_n))
+    n = _check_n(spec.default_n if n is None else n, classes, min(max_points, spec.max_n or max_points))
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)

@@ -225,10 +225,15 @@ def create_model(req: CreateModelRequest, settings: Settings = Depends(_settings
     return {"model": _model_out(net)}
 
 
+def _max_n(spec: datasets.DatasetSpec, settings: Settings) -> int:
+    """The most points a dataset answers: the app's limit, or fewer if it has fewer (the digits)."""
+    return min(spec.max_n or settings.max_dataset_points, settings.max_dataset_points)
+
+
 def _parameters(spec: datasets.DatasetSpec, settings: Settings) -> dict:
     return {
         "n": {"default": spec.default_n, "min": max(1, spec.min_classes),
-              "max": min(spec.max_n, settings.max_dataset_points)},
+              "max": _max_n(spec, settings)},
         "classes": {"default": spec.default_classes, "min": spec.min_classes, "max": spec.max_classes},
         "noise": {"default": spec.default_noise, "min": 0.0, "max": spec.max_noise},
         "seed": {"default": 0, "min": 0, "max": None},
@@ -260,6 +265,8 @@ def get_dataset(
     noise: float | None = Query(None, description="default: the dataset's"),
     seed: int = Query(0),
     test_fraction: float = Query(0.2, description="the fraction of the points held out"),
+    only_test: bool = Query(False, description="answer only the held-out points (an image set's test "
+                            "images: a fifth of the bytes)"),
     settings: Settings = Depends(_settings),
 ):
     if name not in datasets.DATASETS:
@@ -267,7 +274,7 @@ def get_dataset(
                        + ", ".join(datasets.DATASETS), "not_found")
     spec = datasets.DATASETS[name]
     n = spec.default_n if n is None else n
-    max_n = min(spec.max_n, settings.max_dataset_points)
+    max_n = _max_n(spec, settings)
     if not 1 <= n <= max_n:
         raise ApiError(422, ["query", "n"], f"n must be between 1 and {max_n}", "out_of_range")
     try:
@@ -277,5 +284,6 @@ def get_dataset(
         message = str(e)
         field = next((p for p in _DATASET_PARAMETERS if message.startswith(p + " ")), None)
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
-    return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes,
-            **spec.image_fields()}
+    keep = ds.test if only_test else slice(None)
+    return {"X": ds.X[keep].tolist(), "y": ds.y[keep].tolist(), "test": ds.test[keep].tolist(),
+            "classes": ds.classes, **spec.image_fields()}

@@ -129,12 +129,12 @@ export class ImageView {
     this.test = null;
     this.filter = null;
     this.resetCanvas();
-    const q = new URLSearchParams({ n: cfg.n_points, noise: cfg.noise, seed: cfg.seed, test_fraction: cfg.test_fraction });
+    const q = new URLSearchParams({ n: cfg.n_points, noise: cfg.noise, seed: cfg.seed, test_fraction: cfg.test_fraction,
+      only_test: true });
     const res = await fetch(`/api/v1/datasets/${encodeURIComponent(cfg.dataset)}?${q}`);
     if (!res.ok || key !== this.key) return;
-    const data = await res.json();
-    const idx = data.test.map((v, i) => (v ? i : -1)).filter((i) => i >= 0);
-    this.test = { X: idx.map((i) => data.X[i]), y: idx.map((i) => data.y[i]) };
+    const data = await res.json(); // the test images, in the order of the confusion's predictions
+    this.test = { X: data.X, y: data.y };
     this.drawGrid();
   }
 

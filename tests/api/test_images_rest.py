@@ -23,6 +23,13 @@ def test_list_has_the_image_sets(client):
     assert "image_shape" not in by_name["spiral"] and by_name["spiral"]["kind"] == "points"
 
 
+def test_only_test_answers_the_held_out_images_in_order(client):
+    out = ok(client.get("/api/v1/datasets/shapes", params={"n": 40, "only_test": "true"}))
+    ds = make_dataset("shapes", n=40)
+    assert np.array_equal(out["X"], ds.X[ds.test]) and out["y"] == ds.y[ds.test].tolist()
+    assert out["test"] == [True] * 8
+
+
 def test_get_digits_is_every_image_by_default(client):
     out = ok(client.get("/api/v1/datasets/digits"))
     assert out["image_shape"] == [8, 8, 1] and out["classes"] == 10
