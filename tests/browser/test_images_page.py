@@ -121,3 +121,22 @@ def test_digits_show_templates_confusion_test_images_and_scores_a_drawing(open_p
     assert len(probe["x"]) == 64 and max(probe["x"]) > 0.5 and min(probe["x"]) == 0
     watch.wait_for(lambda: page.locator(".iv-prob").count() == 10, what="ten probabilities")
     shot(page, "digits-view.png")
+
+
+def test_save_model_is_postable_and_report_downloads_a_page(open_page, server):
+    page, watch = open_page()
+    card = page.locator("#dataio")
+    page.locator("#step").click()
+    watch.wait_for(lambda: any(f["step"] >= 1 for f in watch.received_of("frame")), what="a step")
+    with page.expect_download() as info:
+        card.get_by_role("button", name="Save model", exact=True).click()
+    model = json.loads(open(info.value.path(), encoding="utf-8").read())
+    assert [len(layer["b"]) for layer in model["layers"]] == [100, 3]
+    points = watch.last("hello")["points"]
+    out = json.loads(post(server, "/api/v1/forward", {"model": model, "X": points["X"][:5], "y": points["y"][:5]}))
+    assert len(out["scores"]) == 5
+    with page.expect_download(timeout=60_000) as info:
+        card.get_by_role("button", name="Report", exact=True).click()
+    assert info.value.suggested_filename == "report_spiral.html"
+    html = open(info.value.path(), encoding="utf-8").read()
+    assert "<b>603</b>" in html and "Plotly" in html  # (2+1)·100 + (100+1)·3 parameters
