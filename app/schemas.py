@@ -495,9 +495,8 @@ class Templates(BaseModel):
     data: str = Field(description="base64 of uint8 (K, H, W, Ch) in C order, each template scaled to 0..255")
 
 
-class Confusion(BaseModel):
-    matrix: list[list[int]] = Field(description="C×C counts on the test split: rows true class, columns predicted")
-    per_class_accuracy: list[Optional[float]]
+class TestPredictions(BaseModel):
+    per_class_accuracy: list[Optional[float]] = Field(description="confusion[i][i] / row i's sum (null: no images)")
     predicted: list[int] = Field(description="each test image's predicted class, in the order of the test rows")
     probability: list[float] = Field(description="the softmax probability of that prediction (3 decimals)")
 
@@ -530,7 +529,9 @@ class Frame(BaseModel):
     history: HistoryBatch
     boundary: Optional[Boundary] = Field(None, description="the plane's tasks")
     templates: Optional[Templates] = Field(None, description="image sets, when changed since last sent")
-    confusion: Optional[Confusion] = Field(None, description="image sets")
+    confusion: Optional[list[list[int]]] = Field(
+        None, description="image sets: C×C counts on the test split, rows true class, columns predicted")
+    test_predictions: Optional[TestPredictions] = Field(None, description="image sets")
     probe: Optional[ProbeResult] = None
     points: Optional[Points] = Field(None, description="present when the points changed")
 

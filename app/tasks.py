@@ -57,7 +57,7 @@ TASKS = {
         label={"en": "Classes of images", "zh": "图像分类"},
         losses=("softmax", "svm"),
         metric="accuracy",
-        views=("templates", "confusion"),
+        views=("templates", "confusion", "test_predictions"),
         input="image",
         record_share=0.2,
     ),

@@ -45,6 +45,7 @@ class FrameSnapshot:
     reuse: dict = field(default_factory=dict)  # view name → its text, unchanged since sent
     image_shape: tuple | None = None  # an image set's (H, W, Ch)
     recent: tuple | None = None   # (step, confusion) of the newest evaluation, with the summary
+    drawn: dict = field(default_factory=dict)  # what two views share, computed once per snapshot
     taken_at: float = field(default_factory=time.monotonic)
 
 
@@ -96,9 +97,27 @@ def _confusion_key(snap: FrameSnapshot):
     return ("now", snap.version) if snap.dataset is not None else ("recent", snap.recent[0])
 
 
-def _render_confusion(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+def _test_confusion(snap: FrameSnapshot) -> dict:
     """On the test images: of the network now, or (while playing) as of its newest evaluation."""
-    return to_json(test_confusion(snap.net, snap.dataset) if snap.dataset is not None else snap.recent[1])
+    if "confusion" not in snap.drawn:
+        snap.drawn["confusion"] = (test_confusion(snap.net, snap.dataset) if snap.dataset is not None
+                                   else snap.recent[1])
+    return snap.drawn["confusion"]
+
+
+def _render_confusion(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    """The C×C counts: row i, column j = test images of class i predicted as j."""
+    return to_json(_test_confusion(snap)["matrix"])
+
+
+def _render_test_predictions(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    """Each class's accuracy, and each test image's predicted class and its probability."""
+    out = _test_confusion(snap)
+    return to_json({k: out[k] for k in ("per_class_accuracy", "predicted", "probability")})
+
+
+def _has_confusion(snap: FrameSnapshot) -> bool:
+    return "confusion" in snap.task.views and (snap.dataset is not None or bool(snap.recent))
 
 
 def _confusion_work(snap: FrameSnapshot) -> int:
@@ -126,10 +145,17 @@ VIEWS = {
     ),
     "confusion": View(
         name="confusion",
-        applies=lambda snap: "confusion" in snap.task.views and (snap.dataset is not None or snap.recent),
+        applies=_has_confusion,
         key=_confusion_key,
         work=_confusion_work,
         render=_render_confusion,
+    ),
+    "test_predictions": View(
+        name="test_predictions",
+        applies=_has_confusion,
+        key=_confusion_key,
+        work=lambda snap: 0,  # the confusion view's forward pass
+        render=_render_test_predictions,
     ),
 }
 

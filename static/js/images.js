@@ -1,7 +1,7 @@
 // The image view: templates, the confusion matrix, the test images, and a
 // canvas to draw your own image for the network to score.
 //
-// Everything shown comes from the server: `templates` and `confusion` in
+// Everything shown comes from the server: `templates`, `confusion` and `test_predictions` in
 // frames (docs/protocol.md), the test images from GET /api/v1/datasets/{name}
 // (the session's images are exactly that answer), the scores of a drawn image
 // from the `probe` reply. The page only draws pixels.
@@ -149,7 +149,7 @@ export class ImageView {
     if (frame.templates) this.drawTemplates(frame.templates);
     if (frame.probe && Array.isArray(frame.probe.probs) && frame.probe.x?.length > 2) this.onProbe(frame.probe);
     if (frame.confusion) {
-      this.confusion = frame.confusion;
+      this.confusion = { matrix: frame.confusion, ...(frame.test_predictions || {}) };
       this.drawMatrix();
       this.drawGrid();
     }

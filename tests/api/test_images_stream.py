@@ -56,7 +56,8 @@ def test_digits_takes_its_defaults_and_frames_carry_the_image_views(tc):
         assert "boundary" not in frame
         assert frame["templates"]["shape"] == [100, 8, 8, 1]
         assert "X" not in frame["points"] and len(frame["points"]["y"]) == 1797
-        matrix = np.array(frame["confusion"]["matrix"])
+        matrix = np.array(frame["confusion"])
+        assert len(frame["test_predictions"]["predicted"]) == 359
         assert matrix.shape == (10, 10) and matrix.sum() == 359 == sum(frame["points"]["test"])
         # Back to a 2-D set: its own defaults again.
         config = switch(ws, dataset="spiral")
@@ -71,7 +72,7 @@ def test_digits_learn_at_the_defaults(tc, hidden, floor):
         switch(ws, dataset="digits", hidden_sizes=hidden)
         frame = steps(ws, 2000)
         assert frame["test_accuracy"] >= floor
-        matrix = np.array(frame["confusion"]["matrix"])
+        matrix = np.array(frame["confusion"])
         assert np.trace(matrix) / matrix.sum() == pytest.approx(frame["test_accuracy"])
 
 
@@ -85,11 +86,10 @@ def test_confusion_agrees_with_rest_forward_on_the_same_model(tc):
         r = tc.post("/api/v1/forward", json={"model": model, "X": X_test.tolist(), "y": y_test.tolist()})
         assert r.status_code == 200, r.text
         fwd = r.json()
-        confusion = frame["confusion"]
-        assert confusion["predicted"] == fwd["predictions"]
+        assert frame["test_predictions"]["predicted"] == fwd["predictions"]
         expected = np.zeros((10, 10), dtype=int)
         np.add.at(expected, (y_test, fwd["predictions"]), 1)
-        assert np.array_equal(confusion["matrix"], expected) and expected.sum() == len(y_test)
+        assert np.array_equal(frame["confusion"], expected) and expected.sum() == len(y_test)
         assert frame["test_accuracy"] == pytest.approx(fwd["accuracy"])
 
 

@@ -106,7 +106,7 @@ def test_digits_show_templates_confusion_test_images_and_scores_a_drawing(open_p
     frame = watch.wait_for(lambda: [f for f in watch.received_of("frame") if "confusion" in f and not f["running"]],
                            what="a paused frame")[-1]
     page.locator('.iv-cell[data-i="3"][data-j="3"]').click()
-    n = frame["confusion"]["matrix"][3][3]
+    n = frame["confusion"][3][3]
     watch.wait_for(lambda: page.locator(".iv-grid figure").count() == min(n, 60), what="the cell's images")
     assert page.locator(".iv-grid figure.is-wrong").count() == 0
     assert f": {n}" in page.locator('[data-role="grid-caption"]').inner_text()
