@@ -49,7 +49,7 @@ test: install chromium cluster-tools
 
 # Engine and API only, no browser.
 test-fast: install
-	$(BIN)/python -m pytest -q --ignore=tests/browser
+	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not browser"
 
 bench: install
 	$(BIN)/python bench/engine.py
