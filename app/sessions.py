@@ -24,7 +24,7 @@ from .config import Settings
 from .datasets import DATASETS
 from .frame_worker import FrameWorker, FrameWorkerDied
 from .runtime import one_blas_thread
-from .training import TrainingSession, frame_json, frame_work, render_frame
+from .training import TrainingSession, encode_frame, frame_work, render_frame
 
 log = logging.getLogger("nn_playground")
 
@@ -118,19 +118,20 @@ class SessionStore:
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, _after_frames, self._no_frames, fn, *args)
 
-    async def draw(self, training: TrainingSession, snapshot, last_seconds=0.0):
+    async def draw(self, training: TrainingSession, snapshot, last_seconds=0.0, encoding="json"):
         """(a frame's JSON text, the seconds it took to draw), drawn from
         ``snapshot`` by a frame worker process (or the frame thread).
-        ``last_seconds``: how long this session's previous frame took."""
+        ``last_seconds``: how long this session's previous frame took;
+        ``encoding``: "json" (text) or "compact" (bytes, app/compact.py)."""
         self._frames += 1
         self._no_frames.clear()
         try:
             if self._frame_executor is not None:
                 text, seconds = await asyncio.get_running_loop().run_in_executor(
-                    self._frame_executor, _draw_here, snapshot, self._grid)
+                    self._frame_executor, _draw_here, snapshot, self._grid, encoding)
             else:
                 slow = last_seconds > SLOW_FRAME_SECONDS or frame_work(snapshot) > SLOW_FRAME_WORK
-                text, seconds = await self._draw_in_worker("slow" if slow else "fast", snapshot)
+                text, seconds = await self._draw_in_worker("slow" if slow else "fast", snapshot, encoding)
         finally:
             self._frames -= 1
             if not self._frames:
@@ -156,11 +157,11 @@ class SessionStore:
                 self._frame_workers[lane] = worker
             return worker
 
-    async def _draw_in_worker(self, lane, snapshot):
+    async def _draw_in_worker(self, lane, snapshot, encoding):
         try:
-            return await (await self._frame_worker(lane)).draw(snapshot)
+            return await (await self._frame_worker(lane)).draw(snapshot, encoding)
         except FrameWorkerDied:  # killed, out of memory: a new worker, and one more try
-            return await (await self._frame_worker(lane)).draw(snapshot)
+            return await (await self._frame_worker(lane)).draw(snapshot, encoding)
 
     def frames_waiting(self):
         """True while a frame is queued or being drawn on this process's frame
@@ -266,8 +267,8 @@ def _after_frames(no_frames, fn, *args):
     return fn(*args)
 
 
-def _draw_here(snapshot, grid):
-    """On the frame thread: (the frame's JSON text, the seconds it took)."""
+def _draw_here(snapshot, grid, encoding="json"):
+    """On the frame thread: (the frame's text or bytes, the seconds it took)."""
     start = time.perf_counter()
-    text = frame_json(render_frame(snapshot, grid))
+    text = encode_frame(render_frame(snapshot, grid), encoding)
     return text, time.perf_counter() - start

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
+from . import compact
 from .boundary import BoundaryGrid, data_extent, grid_work
 from .datasets import DATASETS, add_points, make_dataset
 from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
@@ -92,6 +93,11 @@ def frame_json(frame) -> str:
     rest = to_json({k: v for k, v in frame.items() if k != "boundary"})
     head = to_json({k: v for k, v in boundary.items() if k != "data"})
     return f'{rest[:-1]},"boundary":{head[:-1]},"data":"{boundary["data"]}"}}}}'
+
+
+def encode_frame(frame, encoding="json"):
+    """The frame as sent: JSON text, or the compact binary message (app/compact.py)."""
+    return compact.encode_frame(frame) if encoding == "compact" else frame_json(frame)
 
 
 def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
@@ -427,7 +433,7 @@ class TrainingSession:
         return out
 
     def remember_frame(self, text):
-        """A frame drawn elsewhere (as its JSON text): its boundary is the one
+        """A frame drawn elsewhere (its JSON text or compact bytes): its boundary is the one
         shown again if the network diverges."""
         self._last_boundary, self._last_frame_text = None, text
 
@@ -436,7 +442,9 @@ class TrainingSession:
         """The boundary of the last frame drawn (read from its text only when
         needed: rarely, so not for every frame)."""
         if self._last_boundary is None and self._last_frame_text is not None:
-            self._last_boundary = json.loads(self._last_frame_text)["boundary"]
+            text = self._last_frame_text
+            frame = json.loads(text) if isinstance(text, str) else compact.decode_frame(text)
+            self._last_boundary = frame["boundary"]
             self._last_frame_text = None
         return self._last_boundary
 

@@ -80,8 +80,10 @@ def validate_config_patch(patch: dict) -> dict:
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket, live: LiveSession, store: SessionStore):
+    def __init__(self, websocket: WebSocket, live: LiveSession, store: SessionStore,
+                 encoding: str = "json"):
         self.ws = websocket
+        self.encoding = encoding        # of frames: "json" text or "compact" bytes
         self.live = live
         self.training = live.training
         self.store = store
@@ -120,7 +122,7 @@ class Connection:
                 text, self.frame_slot = self.frame_slot, None
                 self.sending_frame = True
                 try:
-                    await self.ws.send_text(text)
+                    await (self.ws.send_bytes if isinstance(text, bytes) else self.ws.send_text)(text)
                 finally:
                     self.sending_frame = False
                 self.wake_framer.set()
@@ -261,7 +263,7 @@ class Connection:
         """Draw a frame in the frame worker while this session trains on."""
         try:
             self.frame_slot, self.live.draw_seconds = await self.store.draw(
-                self.training, snapshot, self.live.draw_seconds)
+                self.training, snapshot, self.live.draw_seconds, self.encoding)
         except Exception:  # a bug must cost this frame, not the session's later ones
             log.exception("drawing a frame failed")
             self.frame_wanted = True
@@ -428,14 +430,22 @@ def _train_for(training, max_steps, seconds, interrupted):
     return done, time.perf_counter() - start
 
 
+FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
+
+
 @router.websocket("/ws/session")
-async def session_socket(websocket: WebSocket, session: str | None = None, token: str | None = None):
+async def session_socket(websocket: WebSocket, session: str | None = None, token: str | None = None,
+                         encoding: str = "json"):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
+    if encoding not in FRAME_ENCODINGS:
+        await websocket.send_text(dumps(error("encoding must be one of: json, compact", "encoding")))
+        await websocket.close(code=1008)
+        return
     try:
         live = store.resume(session, token) if session is not None else store.create()
     except SessionRefused as refused:
         await websocket.send_text(dumps(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
         return
-    await Connection(websocket, live, store).serve()
+    await Connection(websocket, live, store, encoding).serve()
