@@ -284,6 +284,7 @@ def bench_in_process(reps):
     from app.runtime import keep_freed_memory
     from app.nn import softmax
     from app.training import TrainingSession
+    from app.compact import encode_frame as compact
     from app.training import frame_json as dumps
 
     keep_freed_memory()  # as the server and its frame worker do
@@ -376,10 +377,11 @@ def bench_in_process(reps):
         s.apply_config({"grid_resolution": r})
         s.frame()
         s.train(STEPS_PER_FRAME)
-        text = dumps(s.frame())
+        frame = s.frame()
+        text = dumps(frame)
         boundary_chars = len(s.last_boundary["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
-                    "deflate": len(deflate(text.encode()))}
+                    "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
     res["sizes"] = sizes
     return res
 
@@ -646,6 +648,10 @@ def report_sizes(ip, one):
             f"~{s[r]['deflate']:,} B")
     row("first frame of a new session (with its points)", f"{s['first_100']:,} B", "",
         "300 points: X, y, test flags")
+    print("  the compact encoding (?encoding=compact, app/compact.py): one binary message per frame")
+    for r in (100, 200):
+        row(f"R={r}, 3 classes, compact", f"{s[r]['compact']:,} B", "<= 10,000 B" if r == 100 else "",
+            f"{s[r]['json'] / s[r]['compact']:.1f}x smaller than the JSON text")
     if one and one["sizes"]:
         row("received over the WebSocket, R=100 (median)", f"{statistics.median(one['sizes']):,.0f} B",
             "", "text length" + ("; the wire carries it deflated" if one["deflate"] else ""))
