@@ -155,7 +155,7 @@ export class Plane {
 
   /** The latest frame's boundary; decoded and drawn on the next animation frame. */
   setBoundary(boundary) {
-    if (!boundary || !boundary.data) return;
+    if (!boundary || !(boundary.data || boundary.bytes)) return;
     this.boundary = boundary;
     this.boundaryDirty = true;
     const ext = boundary.extent;
@@ -264,9 +264,9 @@ export class Plane {
     if (!b) return;
     const R = b.resolution;
     const C = b.classes;
-    let bytes;
+    let bytes = b.bytes; // the compact encoding: already decoded (socket.js)
     try {
-      bytes = decodeBase64(b.data);
+      if (!bytes) bytes = decodeBase64(b.data);
     } catch {
       return;
     }
