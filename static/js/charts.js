@@ -229,7 +229,7 @@ export class LossChart {
       x.setAttribute("aria-label", t("page.chart.unpin_named", { label: pin.label }));
       x.addEventListener("click", () => { this.unpin(i); this.onUnpin(); });
       li.append(sw, text, x);
-      return li;
+      items.push(li);
     });
     this.legend.replaceChildren(...items);
     this.markEmpty();

@@ -171,6 +171,7 @@ export class Inspector {
     this.termHeader.title = svm ? t("page.insp.hinge_title") : t("page.insp.nll_title");
     this.probHeader.textContent = svm ? t("page.insp.prob_svm") : t("page.insp.prob");
     this.probHeader.title = svm ? t("page.insp.prob_svm_title") : "";
+    this.probHeader.classList.toggle("is-formula", svm);
 
     const [x1, x2] = probe.x || [NaN, NaN];
     this.head.replaceChildren(
