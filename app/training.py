@@ -1,7 +1,8 @@
 """TrainingSession: one live run — data, network, optimizer, history, status.
 
-No web imports: the stream router drives it, a notebook can too. Every method
-is synchronous and is called from one thread at a time.
+No web imports: the live session (app/live.py) drives it, a notebook can too.
+Every method is synchronous and is called from one thread at a time (the
+caller holds ``lock``).
 """
 from __future__ import annotations
 
@@ -9,105 +10,22 @@ import json
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
-from . import compact
-from .boundary import BoundaryGrid, data_extent, grid_work
-from .datasets import DATASETS, add_points, make_dataset
-from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
-                 svm_margins)
-
-# Fields that apply to the running network; every other field rebuilds it.
-LIVE_FIELDS = frozenset({
-    "learning_rate", "reg", "loss", "margin", "batch_size", "optimizer",
-    "speed", "fps", "grid_resolution",
-})
-# Fields that define the points; changing one also drops user-added points.
-DATA_FIELDS = frozenset({"dataset", "n_points", "classes", "noise", "seed", "test_fraction"})
+from .boundary import data_extent
+from .datasets import add_points, make_dataset
+from .inference import finite, probe_values
+from .nn import BatchSampler, Network, make_optimizer
+from .session_config import (CONFIG_FIELDS, DATA_FIELDS, LIVE_FIELDS, ConfigError,  # noqa: F401
+                             TrainingConfig, changed_fields, check_config, merge_config)
+from .tasks import task_of
+from .boundary import BoundaryGrid
+from .subscribers import BuiltFrame, Subscriber
+from .views import FrameSnapshot, evaluate, frame_body, render_parts
 
 HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
 HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
-
-
-@dataclass
-class TrainingConfig:
-    """Every setting of a session; the defaults are the CS231n spiral case study."""
-    dataset: str = "spiral"
-    n_points: int = 300
-    classes: int = 3
-    noise: float | None = None          # None: the dataset's default
-    test_fraction: float = 0.2
-    seed: int = 0
-    hidden_sizes: list = field(default_factory=lambda: [100])
-    activation: str = "relu"
-    init: str = "small"
-    loss: str = "softmax"
-    margin: float = 1.0
-    reg: float = 5e-4
-    learning_rate: float = 1.0
-    batch_size: int = 0
-    optimizer: str = "sgd"
-    speed: float = 0.0
-    fps: float = 30.0
-    grid_resolution: int = 100
-
-    def __post_init__(self):
-        if self.noise is None:
-            self.noise = DATASETS[self.dataset].default_noise
-
-    def to_dict(self):
-        return asdict(self)
-
-
-CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
-
-
-def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
-    """The config after a partial update.
-
-    Switching the dataset without naming ``noise`` or ``classes`` takes the new
-    dataset's default noise and keeps the class count if the dataset allows it
-    (xor and moons have exactly 2), as a user switching datasets would expect.
-    """
-    patch = dict(patch)
-    if "dataset" in patch and patch["dataset"] != config.dataset:
-        spec = DATASETS[patch["dataset"]]
-        patch.setdefault("noise", spec.default_noise)
-        if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
-            patch["classes"] = spec.default_classes
-    return replace(config, **patch)
-
-
-def to_json(message) -> str:
-    """Strict, compact JSON: a NaN that slipped through raises instead of being sent."""
-    return json.dumps(message, allow_nan=False, separators=(",", ":"))
-
-
-def frame_json(frame) -> str:
-    """to_json(frame), with the boundary's base64 text spliced in as it is:
-    base64 needs no escaping, and scanning its 40 KB for escapes would be half
-    the cost of the JSON. (The boundary is put last; key order means nothing.)"""
-    boundary = frame["boundary"]
-    rest = to_json({k: v for k, v in frame.items() if k != "boundary"})
-    head = to_json({k: v for k, v in boundary.items() if k != "data"})
-    return f'{rest[:-1]},"boundary":{head[:-1]},"data":"{boundary["data"]}"}}}}'
-
-
-def encode_frame(frame, encoding="json"):
-    """The frame as sent: JSON text, or the compact binary message (app/compact.py)."""
-    return compact.encode_frame(frame) if encoding == "compact" else frame_json(frame)
-
-
-def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
-    return {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(old, k)}
-
-
-def finite(x):
-    """A float for JSON, or None where the value is NaN or infinite."""
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 class History:
@@ -115,13 +33,19 @@ class History:
 
     Every ``stride``-th step is recorded; when the kept points pass the limit
     every other one is dropped and the stride doubles, so the curve stays dense
-    at the start and bounded in memory however long the run.
+    at the start and bounded in memory however long the run. Each point has a
+    sequence number, so that every connection reads the history through its
+    own cursor (``tail()``), and nothing is consumed by reading it.
     """
+
+    _generations = iter(range(1, 1 << 62))
 
     def __init__(self):
         self.points = {k: [] for k in HISTORY_KEYS}
+        self.seq = []
         self.stride = 1
-        self.unsent = {k: [] for k in HISTORY_KEYS}
+        self.recorded = 0
+        self.generation = next(History._generations)  # a new history: every cursor starts over
 
     def due(self, step):
         return step % self.stride == 0
@@ -130,115 +54,39 @@ class History:
         for k in HISTORY_KEYS:
             v = values[k] if k == "step" else finite(values[k]) if values[k] is not None else None
             self.points[k].append(v)
-            self.unsent[k].append(v)
-        if len(self.points["step"]) > HISTORY_LIMIT:
+        self.recorded += 1
+        self.seq.append(self.recorded)
+        if len(self.seq) > HISTORY_LIMIT:
             for k in HISTORY_KEYS:
                 self.points[k] = self.points[k][::2]
+            self.seq = self.seq[::2]
             self.stride *= 2
 
     def take_unsent(self):
-        out, self.unsent = self.unsent, {k: [] for k in HISTORY_KEYS}
-        return out
+        """The points recorded since the last call (a notebook's reader; the
+        server's connections each read through their own cursor)."""
+        tail = self.tail(getattr(self, "_taken", (0, 0)))
+        self._taken = self.cursor()
+        return tail["points"]
+
+    def cursor(self):
+        """A cursor past every point recorded so far."""
+        return (self.generation, self.recorded)
+
+    def tail(self, cursor=(0, 0)):
+        """The points after ``cursor`` (all of them for another generation), as
+        {"generation", "seq", "points"}: a copy, safe to read elsewhere."""
+        generation, last = cursor
+        start = 0
+        if generation == self.generation:
+            start = len(self.seq)
+            while start > 0 and self.seq[start - 1] > last:
+                start -= 1
+        return {"generation": self.generation, "seq": self.seq[start:],
+                "points": {k: v[start:] for k, v in self.points.items()}}
 
     def __len__(self):
-        return len(self.points["step"])
-
-
-def accuracy(scores, y):
-    return float((scores.argmax(axis=1) == y).mean()) if len(y) else None
-
-
-@dataclass
-class FrameSnapshot:
-    net: Network          # a copy: training may go on while the frame is drawn
-    config: TrainingConfig
-    dataset: object       # None when the summary is given: nothing to evaluate
-    extent: list
-    step: int
-    epoch: int
-    running: bool
-    status: str
-    history: dict
-    points: dict | None
-    probe_point: tuple | None
-    last_boundary: dict | None = None
-    summary: tuple | None = None  # (data, reg, train acc, test acc), when the session has them
-
-
-def frame_work(snap: FrameSnapshot):
-    """About how many multiply-adds drawing this snapshot takes: the boundary,
-    and a forward pass over every point unless the snapshot has its summary."""
-    work = 0 if snap.last_boundary is not None else grid_work(snap.net, snap.config.grid_resolution)
-    if snap.summary is None:
-        sizes = snap.net.sizes
-        work += len(snap.dataset.y) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return work
-
-
-def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
-    """The `frame` message for a snapshot (a dict of JSON-safe values).
-
-    Pure but for ``grid``'s reused buffers: one thread at a time per grid.
-    """
-    data, reg, train_acc, test_acc = snap.summary or evaluate(snap.net, snap.config, snap.dataset)
-    out = {
-        "type": "frame",
-        "step": snap.step,
-        "epoch": snap.epoch,
-        "running": snap.running,
-        "status": snap.status,
-        "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
-        "train_accuracy": None if train_acc is None else finite(train_acc),
-        "test_accuracy": None if test_acc is None else finite(test_acc),
-        "history": snap.history,
-    }
-    if snap.last_boundary is not None:
-        out["boundary"] = snap.last_boundary
-    else:
-        with np.errstate(all="ignore"):
-            out["boundary"] = grid.encode(snap.net, snap.extent, snap.config.grid_resolution)
-    if snap.points is not None:
-        out["points"] = snap.points
-    if snap.probe_point is not None:
-        out["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
-    return out
-
-
-def evaluate(net, config, dataset):
-    """(data loss on the training points, λR(W), train accuracy, test accuracy)."""
-    with np.errstate(all="ignore"):
-        scores = net.scores(dataset.X)
-        test = dataset.test
-        train_scores, test_scores = scores[~test], scores[test]
-        y_train, y_test = dataset.y[~test], dataset.y[test]
-        data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
-            if len(y_train) else 0.0
-        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
-    return data, reg, accuracy(train_scores, y_train), accuracy(test_scores, y_test)
-
-
-def probe_values(net, config, x, label=None):
-    """Scores, probabilities, hidden values and prediction at one point (float64);
-    with a label, its data loss and each class's term (SVM margins or −ln p)."""
-    X = np.asarray([x], dtype=np.float64)
-    with np.errstate(all="ignore"):
-        scores, cache = net.forward(X)
-        out = {
-            "x": [float(v) for v in x],
-            "scores": [finite(v) for v in scores[0]],
-            "probs": [finite(v) for v in softmax(scores)[0]],
-            "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
-            "prediction": int(scores[0].argmax()),
-        }
-        if label is not None:
-            y = np.asarray([label])
-            out["label"] = int(label)
-            out["loss"] = finite(example_losses(config.loss, scores, y, config.margin)[0])
-            if config.loss == "svm":
-                out["margins"] = [finite(v) for v in svm_margins(scores, y, config.margin)[0]]
-            else:
-                out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
-    return out
+        return len(self.seq)
 
 
 class TrainingSession:
@@ -249,14 +97,12 @@ class TrainingSession:
         self.user_points: list = []
         self.running = False
         self.probe_point = None  # (x, label or None)
-        self.boundary = BoundaryGrid()
         # Held by whoever changes or reads the network: the training thread,
         # or the event loop taking a frame's snapshot while that thread is busy
         # with another session.
         self.lock = threading.Lock()
-        self._last_boundary = None  # shown again while diverged
-        self._last_frame_text = None
-        self.points_changed = True  # the next frame carries the points
+        self.points_version = 0  # changes whenever the points do
+        self.version = 0         # changes whenever the network's parameters do
         self._build_data()
         self.reinitialize()
 
@@ -271,12 +117,13 @@ class TrainingSession:
         self.X_train, self.y_train = ds.X[~ds.test], ds.y[~ds.test]
         self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
         self.extent = data_extent(base.X)
-        self.points_changed = True
+        self.points_version += 1
 
     def reinitialize(self):
         """A fresh network from the seed; step, epoch, history and status cleared."""
         c = self.config
-        sizes = [2, *c.hidden_sizes, c.classes]
+        self.task = task_of(c.dataset)
+        sizes = [self.task.input_width(self.dataset), *c.hidden_sizes, self.task.output_width(c)]
         self.net = Network.create(sizes, c.activation, c.init, c.seed)
         self.optimizer = make_optimizer(c.optimizer)
         self.sampler = BatchSampler(len(self.y_train), c.batch_size, np.random.default_rng([c.seed, 1]))
@@ -284,6 +131,7 @@ class TrainingSession:
         self.epoch = 0
         self.status = "ok"
         self.history = History()
+        self.version += 1
         self.last = None  # the newest step's losses
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
@@ -358,6 +206,7 @@ class TrainingSession:
             return
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
         self.step_count += 1
+        self.version += 1
         self.epoch += epoch_end
         self.last, self.last_full_batch = res, idx is None
         if self.history.due(self.step_count):
@@ -384,8 +233,9 @@ class TrainingSession:
         as the history records it), and keeps the values for the next frame."""
         if not full_batch:
             return self.evaluate()
-        values = (res.data_loss, res.reg_loss, accuracy(res.scores, self.y_train),
-                  accuracy(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
+        score = self.task.score
+        values = (res.data_loss, res.reg_loss, score(res.scores, self.y_train),
+                  score(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
         self._summary = (self.step_count, self.config, self.dataset, values)
         return values
 
@@ -400,7 +250,7 @@ class TrainingSession:
 
     def evaluate(self):
         """(data loss on the training points, λR(W), train accuracy, test accuracy) now."""
-        return evaluate(self.net, self.config, self.dataset)
+        return evaluate(self.net, self.config, self.task, self.dataset)
 
     # ---- what the client sees ----------------------------------------------
 
@@ -408,75 +258,44 @@ class TrainingSession:
         """Scores, probabilities, hidden values and prediction at one point (float64)."""
         return probe_values(self.net, self.config, x, label)
 
-    def snapshot(self):
+    def snapshot(self, reuse=None):
         """What the next frame shows, frozen: cheap, taken between training
-        steps, so that the frame can be drawn elsewhere while training goes on."""
-        points = None
-        if self.points_changed:
-            points, self.points_changed = self.points_payload(), False
+        steps, so that the frame can be drawn elsewhere while training goes on.
+        ``reuse``: view texts known to be unchanged, drawn as they are."""
         # While playing, the last step's values (the numbers tick by at fps and
         # would be one step newer); paused, the network as it is now.
         summary = self.current_summary() if self.running else None
         return FrameSnapshot(
-            net=self.net.copy(), config=self.config, extent=self.extent,
+            net=self.net.copy(), config=self.config, task=self.task, extent=self.extent,
             dataset=self.dataset if summary is None else None,  # only evaluate() needs it
-            step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
-            history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
-            summary=summary,
-            # While diverged the last good boundary stays on screen.
-            last_boundary=self.last_boundary if self.status != "ok" else None)
+            version=self.version, step=self.step_count, epoch=self.epoch, running=self.running,
+            status=self.status, probe_point=self.probe_point, summary=summary,
+            reuse=reuse or {})
 
-    def render(self, snap):
-        """The `frame` message for a snapshot, drawn with this session's grid."""
-        out = render_frame(snap, self.boundary)
-        self._last_boundary, self._last_frame_text = out["boundary"], None
-        return out
-
-    def remember_frame(self, text):
-        """A frame drawn elsewhere (its JSON text or compact bytes): its boundary is the one
-        shown again if the network diverges."""
-        self._last_boundary, self._last_frame_text = None, text
-
-    @property
-    def last_boundary(self):
-        """The boundary of the last frame drawn (read from its text only when
-        needed: rarely, so not for every frame)."""
-        if self._last_boundary is None and self._last_frame_text is not None:
-            text = self._last_frame_text
-            frame = json.loads(text) if isinstance(text, str) else compact.decode_frame(text)
-            self._last_boundary = frame["boundary"]
-            self._last_frame_text = None
-        return self._last_boundary
+    def frame_text(self):
+        """One `frame` message's JSON text, drawn here and now, with the history
+        and points this session's own reader has not had (for a notebook or a
+        test; the server draws frames in its frame pool)."""
+        if not hasattr(self, "_reader"):
+            self._reader, self._grid = Subscriber("driver"), BoundaryGrid()
+        frame = BuiltFrame(frame_body(render_parts(self.snapshot(), self._grid)),
+                           self.history.tail(self._reader.cursor), self.points_version,
+                           self.points_json())
+        return frame.text_for(self._reader)
 
     def frame(self):
-        """One `frame` message, now."""
-        return self.render(self.snapshot())
+        """One `frame` message (a dict), drawn here and now: see frame_text()."""
+        return json.loads(self.frame_text())
 
     def points_payload(self):
         """The session's points: X, y, test flags (the dataset plus user points)."""
         ds = self.dataset
         return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
 
+    def points_json(self):
+        return json.dumps(self.points_payload(), separators=(",", ":"))
 
-class ConfigError(ValueError):
-    """A config that is valid field by field but not as a whole; names the field."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-
-
-def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
-    """Cross-field checks the per-field ranges cannot express."""
-    spec = DATASETS[config.dataset]
-    if not spec.min_classes <= config.classes <= spec.max_classes:
-        raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
-                                     f"{spec.max_classes} classes")
-    if config.noise > spec.max_noise:
-        raise ConfigError("noise", f"noise for {config.dataset} must be at most {spec.max_noise}")
-    if config.n_points < config.classes:
-        raise ConfigError("n_points", "n_points must be at least the number of classes")
-    if config.n_points - round(config.test_fraction * config.n_points) < 1:
-        raise ConfigError("test_fraction", "test_fraction leaves no training points")
-    if config.n_points + extra_points > max_points:
-        raise ConfigError("n_points", f"a session holds at most {max_points} points")
+    def model(self):
+        """The network in the REST v1 model format (POST it to /api/v1/forward as it is)."""
+        return {"activation": self.net.activation,
+                "layers": [{"W": W.tolist(), "b": b.tolist()} for W, b in self.net.layers]}

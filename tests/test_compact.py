@@ -1,5 +1,4 @@
 """app/compact.py: the compact frame encoding decodes to exactly the JSON frame."""
-import base64
 import json
 import struct
 import zlib
@@ -7,15 +6,18 @@ import zlib
 import numpy as np
 import pytest
 
-from app.compact import ENCODING, decode_frame, encode_frame, filter_probs, unfilter_probs
-from app.training import TrainingSession, frame_json
+from app.boundary import BoundaryGrid
+from app.compact import ENCODING, decode_frame, encode_frame, filter_probs, message, unfilter_probs
+from app.subscribers import BuiltFrame, Subscriber
+from app.training import TrainingSession
+from app.views import frame_body, render_parts
 
 
-def _frame(steps):
+def _session(steps):
     session = TrainingSession()
     if steps:
         session.train(steps)
-    return session.frame()
+    return session
 
 
 @pytest.mark.parametrize("shape", [(10, 10, 2), (100, 100, 3), (37, 37, 10)])
@@ -33,38 +35,55 @@ def test_filter_is_planar_and_left_delta():
 
 
 @pytest.mark.parametrize("steps", [0, 300])
-def test_decode_gives_back_the_json_frame(steps):
-    frame = _frame(steps)
-    decoded = decode_frame(encode_frame(frame))
-    assert decoded == json.loads(frame_json(frame))
+def test_decode_gives_back_the_frame(steps):
+    frame = _session(steps).frame()
+    assert decode_frame(encode_frame(frame)) == frame
+
+
+def _both_for(session):
+    """The same drawn frame as a JSON subscriber and a compact subscriber get it."""
+    snap = session.snapshot()
+    snap.compact = True
+    parts = render_parts(snap, BoundaryGrid())
+    tail = session.history.tail()
+    built = BuiltFrame(frame_body(parts), tail, session.points_version, session.points_json(), compact=parts[2])
+    return built.text_for(Subscriber("driver")), built.text_for(Subscriber("driver", "compact"))
+
+
+def test_a_compact_subscriber_gets_the_same_frame_in_bytes():
+    text, data = _both_for(_session(50))
+    assert isinstance(text, str) and isinstance(data, bytes)
+    assert decode_frame(data) == json.loads(text)
 
 
 def test_the_message_layout():
-    frame = _frame(10)
-    raw = zlib.decompress(encode_frame(frame))
-    (n,) = struct.unpack("!I", raw[:4])
-    head = json.loads(raw[4:4 + n])
+    text, data = _both_for(_session(10))
+    frame = json.loads(text)
+    (n,) = struct.unpack("!I", data[:4])
+    head = json.loads(data[4:4 + n])
     b = frame["boundary"]
     R, C = b["resolution"], b["classes"]
-    assert head["boundary"]["encoding"] == ENCODING
-    assert "data" not in head["boundary"]
-    assert head["step"] == 10 and head["loss"] == frame["loss"]
-    assert len(raw) == 4 + n + R * R * C
-    probs = np.frombuffer(base64.b64decode(b["data"]), np.uint8).reshape(R, R, C)
-    assert raw[4 + n:] == filter_probs(probs)
+    assert head["boundary"]["encoding"] == ENCODING and "data" not in head["boundary"]
+    assert head["step"] == 10 and head["loss"] == frame["loss"] and head["history"] == frame["history"]
+    raw = zlib.decompress(data[4 + n:])
+    assert len(raw) == R * R * C
+    assert message(data[4:4 + n].decode(), data[4 + n:]) == data
 
 
-def test_a_trained_default_frame_is_under_10_kb():
-    session = TrainingSession()
-    session.train(500)
-    session.frame()  # the history since the start goes with this one
-    session.train(30)
-    frame = session.frame()
-    compact, text = encode_frame(frame), frame_json(frame)
+def test_a_playing_default_frame_is_under_10_kb():
+    session = _session(500)
+    session.frame()  # the history since the start and the points go with this one
+    session.train(33)  # about a frame's worth of steps at full speed
+    text, data = _both_for(session)
+    # (this reader has seen neither history nor points: the tail is the whole run)
+    frame = json.loads(text)
+    frame.pop("points", None)
+    frame["history"] = {k: v[-33:] for k, v in frame["history"].items()}
+    compact = encode_frame(frame)
     assert len(compact) <= 10_000, len(compact)
-    assert len(compact) < len(text) / 3
+    assert len(compact) < len(json.dumps(frame)) / 3
 
 
-def test_a_frame_without_boundary_still_round_trips():
+def test_a_frame_without_boundary_round_trips():
     frame = {"type": "frame", "step": 3, "loss": {"data": None, "reg": 0.0, "total": None}}
     assert decode_frame(encode_frame(frame)) == frame

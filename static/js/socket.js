@@ -7,7 +7,7 @@
 // dropped connection resumes the same session (?session=ID&token=TOKEN).
 //
 // The page asks for the compact frame encoding (?encoding=compact): frames come
-// as binary messages, a zlib stream decompressed here with DecompressionStream
+// as binary messages, the boundary a zlib stream decompressed here with DecompressionStream
 // (docs/protocol.md, "The compact encoding"). Messages are handled in the order
 // they arrived, even though decompressing is asynchronous.
 
@@ -24,21 +24,21 @@ function loadSaved() {
 
 const COMPACT = "u8-probs-planar-delta";
 
-async function inflate(buffer) {
-  const stream = new Blob([buffer]).stream().pipeThrough(new DecompressionStream("deflate"));
+async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** A compact binary frame → the frame message, its boundary as bytes (R, R, C) in `boundary.bytes`. */
 export async function decodeCompact(buffer) {
-  const raw = await inflate(buffer);
-  const n = new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0);
-  const frame = JSON.parse(new TextDecoder().decode(raw.subarray(4, 4 + n)));
+  const data = new Uint8Array(buffer);
+  const n = new DataView(buffer).getUint32(0);
+  const frame = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + n)));
   const b = frame.boundary;
   if (b && b.encoding === COMPACT) {
     const R = b.resolution;
     const C = b.classes;
-    const planes = raw.subarray(4 + n);
+    const planes = await inflate(data.subarray(4 + n));
     const bytes = new Uint8Array(R * R * C);
     for (let c = 0; c < C; c += 1) {
       for (let i = 0; i < R; i += 1) {

@@ -1,0 +1,146 @@
+"""What a frame shows: a snapshot of a session, and the registry of views drawn from it.
+
+A frame has a head (step, status, loss, metrics, probe) and views: the
+decision boundary today; per-neuron maps, image templates and confusion
+matrices are views too. Each view says whether it applies to a snapshot, how
+much work it is (so that the frame pool can send a slow frame to its slow
+lane) and its key: two snapshots with the same key give the same view, so a
+view whose key has not changed is not drawn again but reused as it was sent.
+
+Frames are drawn from a snapshot in a worker process (app/frame_pool.py):
+render_parts() returns JSON texts, and the event loop joins them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import compact
+from .boundary import BoundaryGrid, grid_work
+from .inference import finite, probe_values
+from .nn import Network, example_losses
+from .protocol import join_object, json_with_data, to_json
+from .session_config import TrainingConfig
+from .tasks import Task
+
+
+@dataclass
+class FrameSnapshot:
+    """Everything a frame shows, frozen between two training steps."""
+    net: Network          # a copy: training may go on while the frame is drawn
+    config: TrainingConfig
+    task: Task
+    dataset: object       # None when the summary is given: nothing to evaluate
+    extent: list
+    version: int          # changes whenever the network's parameters do
+    step: int
+    epoch: int
+    running: bool
+    status: str
+    probe_point: tuple | None
+    summary: tuple | None = None  # (data, reg, train metric, test metric), when known
+    reuse: dict = field(default_factory=dict)  # view name → its text, unchanged since sent
+    compact: bool = False  # a subscriber takes compact frames: compress the boundary too
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    applies: Callable[[FrameSnapshot], bool]
+    key: Callable[[FrameSnapshot], tuple]
+    work: Callable[[FrameSnapshot], int]
+    render: Callable[[FrameSnapshot, BoundaryGrid], str]
+
+
+def _boundary_key(snap: FrameSnapshot):
+    return (snap.version, snap.config.grid_resolution, tuple(snap.extent))
+
+
+def _render_boundary(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    with np.errstate(all="ignore"):
+        return json_with_data(grid.encode(snap.net, snap.extent, snap.config.grid_resolution))
+
+
+VIEWS = {
+    "boundary": View(
+        name="boundary",
+        applies=lambda snap: "boundary" in snap.task.views,
+        key=_boundary_key,
+        work=lambda snap: grid_work(snap.net, snap.config.grid_resolution),
+        render=_render_boundary,
+    ),
+}
+
+
+def views_of(snap: FrameSnapshot):
+    return [view for view in VIEWS.values() if view.applies(snap)]
+
+
+def frame_work(snap: FrameSnapshot) -> int:
+    """About how many multiply-adds drawing this snapshot takes: its views not
+    reused, and a forward pass over every point unless the summary is known."""
+    work = sum(view.work(snap) for view in views_of(snap) if view.name not in snap.reuse)
+    if snap.summary is None:
+        sizes = snap.net.sizes
+        work += len(snap.dataset.y) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    return work
+
+
+def evaluate(net: Network, config: TrainingConfig, task: Task, dataset):
+    """(data loss on the training points, λR(W), train metric, test metric)."""
+    with np.errstate(all="ignore"):
+        scores = net.scores(dataset.X)
+        test = dataset.test
+        train_scores, test_scores = scores[~test], scores[test]
+        y_train, y_test = dataset.y[~test], dataset.y[test]
+        data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
+            if len(y_train) else 0.0
+        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
+    return data, reg, task.score(train_scores, y_train), task.score(test_scores, y_test)
+
+
+def render_head(snap: FrameSnapshot) -> str:
+    """The frame's own fields (no views, history or points) as JSON text."""
+    data, reg, train, test = snap.summary or evaluate(snap.net, snap.config, snap.task, snap.dataset)
+    head = {
+        "type": "frame",
+        "step": snap.step,
+        "epoch": snap.epoch,
+        "running": snap.running,
+        "status": snap.status,
+        "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
+        "train_accuracy": None if train is None else finite(train),
+        "test_accuracy": None if test is None else finite(test),
+    }
+    if snap.probe_point is not None:
+        head["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
+    return to_json(head)
+
+
+def render_parts(snap: FrameSnapshot, grid: BoundaryGrid):
+    """(the head's JSON text, {view name: JSON text}) for a snapshot; views in
+    ``snap.reuse`` are taken as they are. Pure but for ``grid``'s buffers.
+    With ``snap.compact``, a third part: the compact body (app/compact.py)."""
+    views = {view.name: snap.reuse.get(view.name) or view.render(snap, grid)
+             for view in views_of(snap)}
+    head = render_head(snap)
+    if snap.compact:
+        return head, views, compact_body(head, views)
+    return head, views
+
+
+def compact_body(head: str, views: dict):
+    """(the frame's JSON text with the boundary's data left out, the compressed boundary)."""
+    if "boundary" not in views:
+        return join_object(head, views), b""
+    boundary, blob = compact.boundary_parts(views["boundary"])
+    return join_object(head, {**views, "boundary": boundary}), blob
+
+
+def frame_body(parts) -> str:
+    """The frame's JSON text without history and points (the same for every
+    connection to the session)."""
+    head, views = parts[:2]
+    return join_object(head, views)
