@@ -285,7 +285,9 @@ def bench_in_process(reps):
     from app.nn import softmax
     from app.training import TrainingSession
     from app.compact import encode_frame as compact
-    from app.training import frame_json as dumps
+    from app.boundary import BoundaryGrid
+    from app.protocol import to_json as dumps
+    from app.views import render_parts
 
     keep_freed_memory()  # as the server and its frame worker do
     res = {}
@@ -296,7 +298,7 @@ def bench_in_process(reps):
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
-        grid = t.boundary
+        grid = BoundaryGrid()
 
         def plain():
             xs = np.linspace(extent[0], extent[1], R)
@@ -329,6 +331,7 @@ def bench_in_process(reps):
         still = TrainingSession()  # paused: its frames evaluate the network as it is
         still.train(1000)
         paused = still.snapshot()
+        paused_grid = BoundaryGrid()
         step_session = TrainingSession()
         step_session.train(1000)
 
@@ -339,7 +342,7 @@ def bench_in_process(reps):
             "encode": encode,
             "evaluate": t.evaluate,
             "frame": t.frame,
-            "frame_paused": lambda: still.render(paused),
+            "frame_paused": lambda: render_parts(paused, paused_grid),
             "dumps": lambda: dumps(typical),
             "deflate": lambda: deflate(typical_bytes),
             "step": lambda: step_session.train(1),
@@ -379,7 +382,7 @@ def bench_in_process(reps):
         s.train(STEPS_PER_FRAME)
         frame = s.frame()
         text = dumps(frame)
-        boundary_chars = len(s.last_boundary["data"])
+        boundary_chars = len(frame["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
                     "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
     res["sizes"] = sizes

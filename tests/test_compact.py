@@ -28,10 +28,11 @@ def test_filter_then_unfilter_is_the_identity(shape):
     assert np.array_equal(unfilter_probs(data, shape[0], shape[2]), probs)
 
 
-def test_filter_is_planar_and_left_delta():
+def test_filter_is_planar_left_then_up_delta():
     probs = np.array([[[10, 245], [12, 243]], [[200, 55], [199, 56]]], np.uint8)  # (2, 2, 2)
-    # plane 0: rows [10, 12], [200, 199]; plane 1: rows [245, 243], [55, 56]
-    assert list(filter_probs(probs)) == [10, 2, 200, 255, 245, 254, 55, 1]
+    # plane 0: rows [10, 12], [200, 199] → left deltas [10, 2], [200, -1] → up [10, 2], [190, -3]
+    # plane 1: rows [245, 243], [55, 56] → left deltas [245, -2], [55, 1] → up [245, -2], [-190, 3]
+    assert list(filter_probs(probs)) == [10, 2, 190, 253, 245, 254, 66, 3]
 
 
 @pytest.mark.parametrize("steps", [0, 300])

@@ -105,6 +105,12 @@ window.nnpg = {
       lastFrame: conn.lastFrameBytes || 0, compact: conn.compact };
   },
   get chart() { return chart.series(); },
+  /** The boundary drawn last, as the (R, R, C) bytes the page decoded. */
+  get boundaryBytes() {
+    const b = plane.boundary;
+    if (!b) return null;
+    return Array.from(b.bytes || Uint8Array.from(atob(b.data), (ch) => ch.charCodeAt(0)));
+  },
   get session() { return conn.session; },
   get lang() { return lang(); },
   get limits() { return limits; },

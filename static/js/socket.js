@@ -22,7 +22,7 @@ function loadSaved() {
   }
 }
 
-const COMPACT = "u8-probs-planar-delta";
+const COMPACT = "u8-probs-planar-grad";
 
 async function inflate(bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -39,14 +39,18 @@ export async function decodeCompact(buffer) {
     const R = b.resolution;
     const C = b.classes;
     const planes = await inflate(data.subarray(4 + n));
+    // Undo the filter (app/compact.py): sum down the columns, then along the rows.
     const bytes = new Uint8Array(R * R * C);
+    const across = new Uint8Array(R);
     for (let c = 0; c < C; c += 1) {
+      across.fill(0);
       for (let i = 0; i < R; i += 1) {
         let v = 0;
         let src = (c * R + i) * R;
         let dst = i * R * C + c;
         for (let j = 0; j < R; j += 1) {
-          v = (v + planes[src]) & 255;
+          across[j] = (across[j] + planes[src]) & 255;
+          v = (v + across[j]) & 255;
           bytes[dst] = v;
           src += 1;
           dst += C;
