@@ -142,6 +142,12 @@ export class LossChart {
   /** Keep a copy of the current run; the oldest pin goes past MAX_PINS. */
   pin(label, settings = null) {
     if (!this.count) return null;
+    const run = this.run;
+    const last = this.pins[this.pins.length - 1];
+    if (last && last.step.length === run.step.length && last.step[last.step.length - 1] === run.lastStep
+        && last.total[last.total.length - 1] === run.total[run.total.length - 1]) {
+      return last; // this run is pinned already
+    }
     const copy = { step: this.run.step.slice(), total: this.run.total.slice(),
       train_accuracy: this.run.train_accuracy.slice(), label, settings };
     this.pins.push(copy);
