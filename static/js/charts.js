@@ -33,6 +33,7 @@ const PIN_STYLES = [
   { color: "#8c6d31", dash: [2, 3] },
   { color: "#5d6b7a", dash: [10, 3, 2, 3] },
 ];
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif';
 const GRID = "#e6e9ee";
 const INK = "#1d2733";
 const MUTED = "#5b6573";
@@ -292,7 +293,7 @@ export class LossChart {
     }
     const yAcc = (v) => accBox.y + accBox.h * (1 - v / 1.04);
 
-    ctx.font = `${f}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`;
+    ctx.font = `${f}px ${FONT}`;
     ctx.lineWidth = 1;
     // frames and grids
     for (const box of [lossBox, accBox]) {
@@ -374,7 +375,7 @@ export class LossChart {
     // each pin's label at the end of its loss curve
     ctx.textAlign = "right";
     ctx.textBaseline = "bottom";
-    ctx.font = `${0.9 * f}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`;
+    ctx.font = `${0.9 * f}px ${FONT}`;
     this.pins.forEach((pin, i) => {
       const n = pin.step.length;
       let k = n - 1;

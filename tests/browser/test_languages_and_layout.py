@@ -129,13 +129,14 @@ def test_layout_at_each_size(open_page, shot, lang, size):
     page, watch = open_page(f"lang={lang}&hidden_layers=0&optimizer=momentum", viewport={"width": w, "height": h})
     if large:
         page.locator("#large-text").click()
+    problems = page.evaluate(LAYOUT_PROBLEMS)  # "0 (linear)", "Momentum (μ 0.9)" from the link
     page.locator(".lesson-chip").nth(6).click()  # the longest lesson text
     page.locator("#lesson-card").wait_for()
     page.locator("#play").click()  # pause it: the same picture every run
     page.locator("#details-fold, .group-advanced summary").first.click()  # the display settings too
     page.locator(".plane-box").press("Enter")
     page.wait_for_timeout(400)
-    problems = page.evaluate(LAYOUT_PROBLEMS)
+    problems += page.evaluate(LAYOUT_PROBLEMS)
     # Every lesson chip can be reached without scrolling on a desktop screen.
     if w >= 1280:
         right = page.evaluate("Math.max(...[...document.querySelectorAll('.lesson-chip')].map((c) => c.getBoundingClientRect().right))")
