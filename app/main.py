@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import pages, rest, stream
+from .api import calculus, pages, rest, stream
 from .config import Settings, get_settings
 from .runtime import keep_freed_memory
 from .sessions import SessionStore
@@ -42,5 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rest.router)
     app.include_router(stream.router)
     app.include_router(pages.router)
+    app.include_router(calculus.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

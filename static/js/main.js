@@ -19,6 +19,7 @@ import { Controls, settingLabel, valueLabel } from "./controls.js";
 import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, className } from "./plane.js";
 import { Inspector } from "./inspector.js";
+import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
 import { Busy, Help, Offline, showNotice } from "./overlays.js";
 import { lang, loadLang, t, translatePage } from "./i18n.js";
@@ -86,6 +87,8 @@ const controls = new Controls({
 const chart = new LossChart($("#loss-chart"), { logScale: state.log_scale });
 const plane = new Plane($("#plane-host"));
 const inspector = new Inspector($("#inspector"));
+let graphLink = null;
+installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 const lessons = new Lessons($(".lessons"), $("#lesson-card"), applyLesson, applyTry);
 chart.onUnpin = () => { savePins(); writeHash(); };
 
@@ -285,6 +288,7 @@ conn.on("hello", (msg) => {
   view.probe = null;
   plane.setProbe(null);
   inspector.clear();
+  graphLink?.probed(null);
   render();
   writeHash();
   if (msg.points) showPoints(msg.points);
@@ -334,6 +338,8 @@ conn.on("frame", (frame) => {
 conn.on("probe", (msg) => {
   if (!view.probe) return;
   inspector.update(msg, probeContext());
+  graphLink?.probed({ x: msg.x, y: msg.label ?? msg.prediction, loss: serverConfig?.loss,
+    reg: serverConfig?.reg, margin: serverConfig?.margin });
 });
 
 conn.on("error", (msg) => {
