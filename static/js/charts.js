@@ -87,7 +87,12 @@ export class LossChart {
     this.legend.className = "chart-legend";
     this.canvas = document.createElement("canvas");
     this.canvas.className = "chart-canvas";
-    host.append(this.legend, this.canvas);
+    this.tip = document.createElement("div");
+    this.tip.className = "chart-tip";
+    this.tip.hidden = true;
+    host.append(this.legend, this.canvas, this.tip);
+    this.canvas.addEventListener("mousemove", (ev) => this.hover(ev));
+    this.canvas.addEventListener("mouseleave", () => { this.tip.hidden = true; });
     this.onUnpin = () => {};
     new ResizeObserver(() => this.resize()).observe(host);
     this.renderLegend();
@@ -268,6 +273,7 @@ export class LossChart {
     const runs = [...this.pins, this.run];
     const maxStep = Math.max(1, ...runs.map((r) => (r.step.length ? r.step[r.step.length - 1] : 0)));
     const xOf = (step) => left + (step / maxStep) * lossBox.w;
+    this.geometry = { left, width: lossBox.w, maxStep };
 
     // loss range over every curve drawn
     let lo = Infinity;
@@ -372,26 +378,56 @@ export class LossChart {
     }
     ctx.restore();
 
-    // each pin's label at the end of its loss curve
+    // each pin's label at the end of its loss curve, moved up past the labels already placed
     ctx.textAlign = "right";
     ctx.textBaseline = "bottom";
     ctx.font = `${0.9 * f}px ${FONT}`;
+    const placed = [];
     this.pins.forEach((pin, i) => {
-      const n = pin.step.length;
-      let k = n - 1;
+      let k = pin.step.length - 1;
       while (k >= 0 && pin.total[k] === null) k -= 1;
       if (k < 0) return;
-      const y = yLoss(pin.total[k]);
+      let y = yLoss(pin.total[k]);
       if (y === null) return;
       const x = Math.max(lossBox.x + 40, Math.min(xOf(pin.step[k]), lossBox.x + lossBox.w - 2));
-      ctx.fillStyle = "rgba(255,255,255,0.85)";
       const w = ctx.measureText(pin.label).width;
+      const h = 1.15 * f;
+      const hits = (yy) => placed.some((r) => x - w - 3 < r.x2 && r.x1 < x + 1 && yy - h < r.y2 && r.y1 < yy);
+      for (let tries = 0; tries < 6 && hits(y); tries += 1) y -= h;
+      y = Math.max(lossBox.y + h, y);
+      placed.push({ x1: x - w - 3, x2: x + 1, y1: y - h, y2: y });
+      ctx.fillStyle = "rgba(255,255,255,0.85)";
       ctx.fillRect(x - w - 3, y - 1.2 * f, w + 4, 1.1 * f);
       ctx.fillStyle = PIN_STYLES[i % PIN_STYLES.length].color;
       ctx.fillText(pin.label, x, y - 1);
     });
     this.drawMs += performance.now() - t0;
     this.draws += 1;
+  }
+
+  /** The values of the current run at the step under the mouse, in a small box. */
+  hover(ev) {
+    const g = this.geometry;
+    const run = this.run;
+    if (!g || !run.step.length) { this.tip.hidden = true; return; }
+    const rect = this.canvas.getBoundingClientRect();
+    const want = ((ev.clientX - rect.left - g.left) / g.width) * g.maxStep;
+    let lo = 0;
+    let hi = run.step.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (run.step[mid] < want) lo = mid + 1; else hi = mid;
+    }
+    if (lo > 0 && want - run.step[lo - 1] < run.step[lo] - want) lo -= 1;
+    const fmt = (key, v) => (v === null ? "—" : key.endsWith("accuracy") ? `${(100 * v).toFixed(1)} %`
+      : Number(v.toPrecision(4)).toString());
+    const rows = [`${t("page.chart.step")} ${run.step[lo]}`,
+      ...TRACES.map((tr) => `${t(tr.label)}: ${fmt(tr.key, run[tr.key][lo])}`)];
+    this.tip.textContent = rows.join("\n");
+    this.tip.hidden = false;
+    const x = ev.clientX - rect.left;
+    this.tip.style.left = `${x > rect.width / 2 ? x - this.tip.offsetWidth - 12 : x + 12}px`;
+    this.tip.style.top = `${ev.clientY - rect.top + this.canvas.offsetTop}px`;
   }
 
   /** What the chart holds (for tests and the debugging handle). */

@@ -9,6 +9,7 @@ the machine).
 from __future__ import annotations
 
 import base64
+import re
 import time
 
 import pytest
@@ -59,3 +60,10 @@ def test_chart_update_per_frame_is_cheap_and_keeps_every_curve(open_page):
         assert len(series[key]) == n, key
         assert all(v is not None for v in series[key]), key
     assert series["step"] == sorted(series["step"])
+    # Hovering the chart reads the curves' values at that step.
+    canvas = page.locator(".chart-canvas")
+    box = canvas.bounding_box()
+    canvas.hover(position={"x": box["width"] * 0.6, "y": box["height"] * 0.4})
+    tip = page.locator(".chart-tip")
+    tip.wait_for()
+    assert re.search(r"step \d+", tip.inner_text()) and "total loss:" in tip.inner_text()
