@@ -569,7 +569,8 @@ function setAddClass(k) {
 }
 
 plane.on("hover", (p) => {
-  $("#hover-readout").textContent = p ? `x₁ = ${p[0].toFixed(2)}, x₂ = ${p[1].toFixed(2)}` : "";
+  const coord = (v) => (Math.abs(v) < 0.005 ? 0 : v).toFixed(2); // no "-0.00"
+  $("#hover-readout").textContent = p ? `x₁ = ${coord(p[0])}, x₂ = ${coord(p[1])}` : "";
 });
 
 $("#probe-label").addEventListener("change", (ev) => {
