@@ -6,6 +6,7 @@
 
 import { SETTINGS, GROUPS, optionsOf, boundsOf, nearestIndex } from "./state.js";
 import { t, has } from "./i18n.js";
+import { el } from "./dom.js";
 
 /** A setting's label in the page's language (the state table's English otherwise). */
 export function settingLabel(setting) {
@@ -17,18 +18,6 @@ export function settingLabel(setting) {
 export function optionLabel(setting, option) {
   const key = `page.opt.${setting.name}.${option.value}`;
   return has(key) ? t(key) : option.label;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
 }
 
 function displayValue(setting, value) {
@@ -156,8 +145,8 @@ export class Controls {
 
   fillOptions(select, setting) {
     const options = optionsOf(setting);
-    const current = [...select.options].map((o) => o.value).join("|");
-    if (current === options.map((o) => String(o.value)).join("|")) return;
+    const current = [...select.options].map((o) => `${o.value}=${o.textContent}`).join("|");
+    if (current === options.map((o) => `${o.value}=${optionLabel(setting, o)}`).join("|")) return;
     select.replaceChildren(...options.map((o) => el("option", { value: o.value, text: optionLabel(setting, o) })));
   }
 

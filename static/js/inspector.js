@@ -11,21 +11,9 @@
 // (choose()) and the user picks the one to inspect.
 
 import { CLASS_COLORS, className } from "./plane.js";
+import { el } from "./dom.js";
+import { fmtFixed as fixed } from "./format.js";
 import { t } from "./i18n.js";
-
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function fixed(v, digits = 2) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
-  if (Math.abs(v) >= 1e5) return v.toExponential(2).replace("e+", "e");
-  const s = v.toFixed(digits);
-  return s === `-${(0).toFixed(digits)}` ? (0).toFixed(digits) : s;
-}
 
 export class Inspector {
   /**

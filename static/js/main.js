@@ -11,9 +11,10 @@
 // language is in the hash too (`lang=zh`), the browser's language otherwise.
 
 import {
-  BY_NAME, SETTINGS, boundsOf, clampToDataset, configDiff, datasetSpec, defaults, fmtNum, fmtPercent,
-  fromConfig, fromHash, optionsOf, setDatasets, settingsForField, toConfig, toHash, REINIT_FIELDS,
+  BY_NAME, SETTINGS, boundsOf, clampToDataset, configDiff, datasetSpec, defaults,
+  fromConfig, fromHash, optionsOf, setCatalog, settingsForField, toConfig, toHash,
 } from "./state.js";
+import { fmtLoss, fmtNum, fmtPercent } from "./format.js";
 import { Connection } from "./socket.js";
 import { Controls, settingLabel, valueLabel } from "./controls.js";
 import { LossChart } from "./charts.js";
@@ -33,14 +34,14 @@ const $ = (sel) => document.querySelector(sel);
 
 // ---------------------------------------------------------------- state
 
-try {
-  setDatasets(JSON.parse($("#datasets-data").textContent));
-} catch { /* the built-in spiral spec stays */ }
+setCatalog(JSON.parse($("#catalog-data").textContent));
 
 const parsed = fromHash(location.hash);
 const hashGiven = parsed.found.length > 0;
 let state = parsed.state;
 const PINS_KEY = "nnpg.pins";
+// Config fields whose change re-initializes the network (the server then builds it anew).
+const REINIT_FIELDS = new Set(SETTINGS.filter((x) => x.reinit && x.config).map((x) => x.config).concat("hidden_sizes"));
 // Settings that change what a run learns (pins are labelled by them); the
 // display and the pace do not.
 const RUN_SETTINGS = SETTINGS.filter((x) => x.config && !["speed", "fps", "grid_resolution"].includes(x.name))
@@ -222,17 +223,6 @@ function adoptConfig(cfg, { all = false } = {}) {
   clampToDataset(state);
 }
 
-/** Without points in hello (an older server), the data set's points from the REST API. */
-async function fetchPoints(cfg) {
-  const query = new URLSearchParams({
-    n: cfg.n_points, classes: cfg.classes, noise: cfg.noise, seed: cfg.seed, test_fraction: cfg.test_fraction,
-  });
-  try {
-    const res = await fetch(`/api/v1/datasets/${encodeURIComponent(cfg.dataset)}?${query}`);
-    if (res.ok) showPoints(await res.json());
-  } catch { /* the plane still shows the boundary */ }
-}
-
 /** The session's points (hello and some frames carry them): the data set, then the points added here. */
 function showPoints(points) {
   if (!points || !Array.isArray(points.X)) return;
@@ -259,6 +249,7 @@ conn.on("hello", (msg) => {
   helloCount += 1;
   serverConfig = msg.config || {};
   limits = msg.limits || null;
+  if (msg.catalog) setCatalog(msg.catalog); // a server restarted with other settings
   const adopt = helloCount === 1 && conn.resumed && !hashGiven;
   lastSent.clear();
   if (adopt) {
@@ -291,8 +282,7 @@ conn.on("hello", (msg) => {
   graphLink?.probed(null);
   render();
   writeHash();
-  if (msg.points) showPoints(msg.points);
-  else fetchPoints(serverConfig);
+  showPoints(msg.points);
   updateStatus({ step: msg.step ?? 0, epoch: 0, status: msg.status, loss: {} });
   setConn("open");
 });
@@ -374,12 +364,6 @@ function setConn(kind) {
 }
 
 // ---------------------------------------------------------------- status
-
-function fmtLoss(v) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return "∞";
-  if (Math.abs(v) >= 1000) return v.toExponential(2).replace("e+", "e");
-  return v.toFixed(4);
-}
 
 function updateStatus(frame) {
   view.step = frame.step ?? view.step;
