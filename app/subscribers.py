@@ -8,7 +8,7 @@ own cursor, so that nothing is consumed by another subscriber.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import compact
 from .protocol import history_since, to_json
@@ -22,6 +22,7 @@ class BuiltFrame:
     tail: dict              # the history past the least advanced subscriber (History.tail)
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
+    sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
     compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
 
     def text_for(self, sub: "Subscriber") -> str | bytes:
@@ -37,6 +38,10 @@ class BuiltFrame:
         if sub.points_seen != self.points_version:
             sub.points_seen = self.points_version
             extra += ',"points":' + self.points_text
+        for name, (key, text) in self.sticky.items():
+            if sub.views_seen.get(name) != key:
+                sub.views_seen[name] = key
+                extra += f',"{name}":{text}'
         if sub.encoding == "compact" and self.compact is not None:
             body, blob = self.compact
             return compact.message(body[:-1] + extra + "}", blob)
@@ -55,6 +60,7 @@ class Subscriber:
         self.wake = asyncio.Event()
         self.cursor = (0, 0)            # history: (generation, last sequence number sent)
         self.points_seen = -1           # points: the version last sent
+        self.views_seen: dict = {}      # sticky views: name → the key last sent
         self.gone = asyncio.Event()     # set when the session lets this connection go
         self.farewell = None            # the error message to send as it goes
 

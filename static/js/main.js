@@ -24,6 +24,8 @@ import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
 import { Busy, Help, Offline, showNotice } from "./overlays.js";
 import { lang, loadLang, t, translatePage } from "./i18n.js";
+import { DataIO } from "./dataio.js";
+import { ImageView } from "./images.js";
 
 await loadLang();
 translatePage();
@@ -92,6 +94,10 @@ let graphLink = null;
 installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 const lessons = new Lessons($(".lessons"), $("#lesson-card"), applyLesson, applyTry);
 chart.onUnpin = () => { savePins(); writeHash(); };
+// Own data in, the run out; and the image view (shown for an image dataset).
+new DataIO($("#dataio"), { conn, config: () => serverConfig, limits: () => limits, notify });
+new ImageView($("#image-view"), { conn, config: () => serverConfig, spec: datasetSpec });
+["#dataio", "#image-view"].forEach((sel) => translatePage($(sel))); // built after the first pass
 
 // Debugging and test handle: read-only views of what the page knows.
 window.nnpg = {
@@ -226,7 +232,8 @@ function adoptConfig(cfg, { all = false } = {}) {
 /** The session's points (hello and some frames carry them): the data set, then the points added here. */
 function showPoints(points) {
   if (!points || !Array.isArray(points.X)) return;
-  const nBase = Math.min(points.X.length, serverConfig?.n_points ?? points.X.length);
+  const own = Number.isInteger(points.own) ? points.own : null; // loaded points come first
+  const nBase = Math.min(points.X.length, own ?? serverConfig?.n_points ?? points.X.length);
   plane.setPoints({ X: points.X, y: points.y, test: points.test || points.X.map(() => false), nBase });
 }
 
