@@ -15,9 +15,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-# Words that stay as they are in 中文: formula and method names, key caps.
+# Words that stay as they are in 中文: formula and method names, key caps, file formats.
 ALLOWED = {"ReLU", "Leaky", "SVM", "Softmax", "softmax", "Sigmoid", "Tanh", "Xavier", "He", "fan", "in",
-           "SGD", "Adam", "XOR", "NumPy", "ln", "max", "Esc", "Enter", "Shift"}
+           "SGD", "Adam", "XOR", "NumPy", "ln", "max", "Esc", "Enter", "Shift", "CSV", "JSON", "Python"}
 
 VISIBLE_TEXT = """() => {
     const out = [];
