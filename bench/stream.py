@@ -78,6 +78,7 @@ STEPS_PER_FRAME = 33  # 1,000 steps/s at 30 frames/s: the history a frame carrie
 PLAY = json.dumps({"type": "play"})
 PAUSE = json.dumps({"type": "pause"})
 STEP_RE = re.compile(r'"step":(\d+)')
+STEP_RE_BYTES = re.compile(rb'"step":(\d+)')
 
 
 # ---------------------------------------------------------------------------
@@ -107,13 +108,28 @@ async def watch_lag(samples):
         samples.append((loop.time() - start - LAG_INTERVAL) * 1e3)
 
 
+def count_draws(pool, counter):
+    """Count the frames the session store's frame pool draws (in a worker
+    process or on its thread): counter[0] goes up by one per FramePool.draw()."""
+    draw = pool.draw
+
+    async def counted(*args, **kwargs):
+        counter[0] += 1
+        return await draw(*args, **kwargs)
+
+    pool.draw = counted
+
+
 def install_probe(app):
     samples: list = []
     original = app.router.lifespan_context
 
+    draws = [0]
+
     @asynccontextmanager
     async def lifespan(a):
         async with original(a) as state:
+            count_draws(a.state.sessions.pool, draws)
             task = asyncio.create_task(watch_lag(samples))
             try:
                 yield state
@@ -123,8 +139,10 @@ def install_probe(app):
     app.router.lifespan_context = lifespan
 
     async def stats(reset: bool = False):
+        workers = app.state.sessions.pool.workers
         out = {"lag_ms": list(samples), "threads": thread_cpu_seconds(),
-               "process": time.process_time()}
+               "process": time.process_time(), "draws": draws[0],
+               "worker_drawn": {lane: w.drawn for lane, w in workers.items()}}
         if reset:
             samples.clear()
         return out
@@ -279,12 +297,16 @@ def as_grid(p, R, C):
 
 
 def bench_in_process(reps):
+    import pickle
+
     from threadpoolctl import threadpool_limits
 
-    from app.runtime import keep_freed_memory
+    from app.boundary import BoundaryGrid
     from app.nn import softmax
+    from app.runtime import keep_freed_memory
+    from app.subscribers import BuiltFrame, Subscriber
     from app.training import TrainingSession
-    from app.training import frame_json as dumps
+    from app.views import frame_body, render_parts
 
     keep_freed_memory()  # as the server and its frame worker do
     res = {}
@@ -295,7 +317,7 @@ def bench_in_process(reps):
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
-        grid = t.boundary
+        grid = BoundaryGrid()  # the frame worker's: one for every session
 
         def plain():
             xs = np.linspace(extent[0], extent[1], R)
@@ -321,10 +343,25 @@ def bench_in_process(reps):
         u8 = np.frombuffer(base64.b64decode(encode()["data"]), np.uint8).reshape(R, R, C)
         res["max_du8"] = int(np.abs(u8.astype(int) - np.rint(ref * 255).astype(int)).max())
 
-        t.frame()  # the first frame carries the points; later ones do not
+        # A frame during play, as the server makes it: the snapshot (event loop),
+        # its pickle (to the worker), render_parts (the worker), the parts'
+        # pickle (back), frame_body (once per session) and text_for (once per
+        # subscriber: its own history, about STEPS_PER_FRAME points).
+        t.frame_text()  # the first frame carries the points; later ones do not
         t.train(STEPS_PER_FRAME)
-        typical = t.frame()  # a frame during play: ~33 history points, no points
-        typical_bytes = dumps(typical).encode()
+        snapshot = t.snapshot()
+        parts = render_parts(snapshot, grid)
+        viewer_cursor = (t.history.generation, t.history.recorded - STEPS_PER_FRAME)
+        built = BuiltFrame(frame_body(parts), t.history.tail(viewer_cursor), t.points_version,
+                           t.points_json())
+        viewer = Subscriber("viewer")
+        viewer.points_seen = t.points_version
+
+        def text_for():
+            viewer.cursor = viewer_cursor
+            return built.text_for(viewer)
+
+        frame_bytes = text_for().encode()
         still = TrainingSession()  # paused: its frames evaluate the network as it is
         still.train(1000)
         paused = still.snapshot()
@@ -337,10 +374,14 @@ def bench_in_process(reps):
             "fast": fast,
             "encode": encode,
             "evaluate": t.evaluate,
-            "frame": t.frame,
-            "frame_paused": lambda: still.render(paused),
-            "dumps": lambda: dumps(typical),
-            "deflate": lambda: deflate(typical_bytes),
+            "snapshot": t.snapshot,
+            "pickle": lambda: pickle.loads(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)),
+            "parts": lambda: render_parts(snapshot, grid),
+            "parts_paused": lambda: render_parts(paused, grid),
+            "frame_body": lambda: frame_body(parts),
+            "text_for": text_for,
+            "frame_text": t.frame_text,
+            "deflate": lambda: deflate(frame_bytes),
             "step": lambda: step_session.train(1),
         }
         times = {k: [] for k in cases}
@@ -357,8 +398,9 @@ def bench_in_process(reps):
                 times[name].append(time.perf_counter() - a)
         res["times"] = {k: median_ms(v) for k, v in times.items()}
         res["p90"] = {k: percentile(v, 90) * 1e3 for k, v in times.items()}
+        res["pickle_bytes"] = len(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
 
-    # (b) with the library's default thread count, for comparison.
+    # (c) with the library's default thread count, for comparison.
     fast_default = []
     for _ in range(max(10, reps // 2)):
         a = time.perf_counter()
@@ -370,14 +412,14 @@ def bench_in_process(reps):
     # points, no points payload), at R=100 and R=200; and the first frame.
     sizes = {}
     s = TrainingSession()
-    sizes["first_100"] = len(dumps(s.frame()))  # a new session's first frame
+    sizes["first_100"] = len(s.frame_text())  # a new session's first frame
     s.train(1000)
     for r in (100, 200):
         s.apply_config({"grid_resolution": r})
-        s.frame()
+        s.frame_text()
         s.train(STEPS_PER_FRAME)
-        text = dumps(s.frame())
-        boundary_chars = len(s.last_boundary["data"])
+        text = s.frame_text()
+        boundary_chars = len(json.loads(text)["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
                     "deflate": len(deflate(text.encode()))}
     res["sizes"] = sizes
@@ -532,6 +574,75 @@ async def bench_many(url, port, pid, n, seconds, warm, probe, configs=()):
     return out
 
 
+async def recv_raw(ws):
+    """The next message as bytes, not decoded to str (the websockets >= 14
+    client can skip its UTF-8 decoding: 100 viewers' frames are a lot to decode)."""
+    try:
+        message = await ws.recv(decode=False)
+    except TypeError:  # an older client
+        message = await ws.recv()
+    return message.encode() if isinstance(message, str) else message
+
+
+async def raw_reader(ws, log):
+    """Record (time, bytes, step) of every frame; (time, bytes, None) of other messages."""
+    while True:
+        data = await recv_raw(ws)
+        now = time.perf_counter()
+        if data.startswith(b'{"type":"frame"'):
+            m = STEP_RE_BYTES.search(data, 0, 200)
+            log.append((now, len(data), int(m.group(1)) if m else json.loads(data)["step"]))
+        else:
+            log.append((now, len(data), None))
+
+
+async def open_viewer(url, session_id):
+    ws = await ws_connect(f"{url}?session={session_id}&watch=1")
+    hello = json.loads(await recv_raw(ws))
+    assert hello["type"] == "hello" and hello["role"] == "viewer", hello
+    return ws
+
+
+async def bench_viewers(url, port, pid, n, seconds, warm, probe):
+    """One driver playing the default network, n viewers of its session
+    (`watch=1`): frames/s of each, frames drawn, bytes on the wire, loop lag."""
+    driver, hello = await open_session(url)
+    viewers = []
+    for i in range(0, n, 20):  # connect in batches: a burst of 100 handshakes is not the point
+        viewers += await asyncio.gather(*(open_viewer(url, hello["session"])
+                                          for _ in range(min(20, n - i))))
+    sockets = [driver] + viewers
+    logs = [[] for _ in sockets]
+    readers = [asyncio.create_task(raw_reader(ws, log)) for ws, log in zip(sockets, logs)]
+    rtts, stop = [], asyncio.Event()
+    meter = CpuMeter(pid)
+    await driver.send(PLAY)
+    ping_task = asyncio.create_task(pinger(driver, rtts, stop))
+    w0, w1, before, after = await measure_window(port, meter, rtts, warm, seconds, probe)
+    stop.set()
+    await driver.send(PAUSE)
+    await ping_task
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+    wall = w1 - w0
+    frames = [[e for e in log if e[2] is not None] for log in logs]
+    rates = [window_rates(f, w0, w1) for f in frames]
+    received = sum(e[1] for log in logs for e in log if w0 <= e[0] <= w1)
+    out = {"n": n, "driver_fps": rates[0][0], "steps": rates[0][1],
+           "viewer_fps": [r[0] for r in rates[1:]], "gap": max(r[2] for r in rates),
+           "typical_gap": statistics.median(r[3] for r in rates),
+           "bytes_per_s": received / wall, "cpu": meter, "ping": rtts,
+           "frame_bytes": statistics.median(e[1] for f in frames for e in f) if frames[0] else 0}
+    if probe:
+        out.update(lag=after["lag_ms"], threads=thread_use(before, after, wall),
+                   draws=(after["draws"] - before["draws"]) / wall,
+                   worker_drawn=(sum(after["worker_drawn"].values())
+                                 - sum(before["worker_drawn"].values())) / wall)
+    return out
+
+
 def start_server(port, plain, env=None):
     if plain:
         cmd = [sys.executable, "-m", "app", "--port", str(port)]
@@ -623,18 +734,27 @@ def report_in_process(ip):
     row("    (c) with the default BLAS threads", f"{ip['fast_default_threads']:.2f}", "",
         "for comparison only")
     row("(d) full encode: (c) + u8 + base64", ms("encode"))
-    row("TrainingSession.evaluate() (300 points)", ms("evaluate"), "",
+    row("evaluate() (300 points)", ms("evaluate"), "",
         "in a frame only when no full-batch step stands for now")
-    row("TrainingSession.frame() during play", ms("frame"), "", "the last step's loss, no evaluate()")
-    row("a frame while paused", ms("frame_paused"), "", "with evaluate()")
-    row(f"json of a frame (app dumps, {STEPS_PER_FRAME} history points)", ms("dumps"))
-    row("deflate of that frame (permessage-deflate)", ms("deflate"), "",
-        "event-loop cost per frame sent, if the connection negotiates it")
+    row("snapshot() during play (event loop)", ms("snapshot"), "", "a copy of the network")
+    row("pickle of the snapshot, both ways", ms("pickle"), "",
+        f"{ip['pickle_bytes']:,} B to the frame worker")
+    row("render_parts() during play (frame worker)", ms("parts"), "",
+        "head + boundary JSON; the last step's loss, no evaluate()")
+    row("render_parts() while paused", ms("parts_paused"), "", "with evaluate()")
+    row("frame_body(parts) (event loop, once a frame)", ms("frame_body"))
+    row(f"text_for(one subscriber), {STEPS_PER_FRAME} history points", ms("text_for"), "",
+        "event loop, once per subscriber per frame")
+    row("TrainingSession.frame_text() (all in process)", ms("frame_text"), "",
+        "the notebook path: snapshot + render_parts + text")
+    row("deflate of a frame (permessage-deflate)", ms("deflate"), "",
+        "event-loop cost per frame sent, if the connection negotiated it")
     row("one training step (full batch, 240 points)", ms("step"), "",
         f"= {1e3 / t['step']:,.0f} steps/s at most, one thread")
-    per_frame = t["frame"] + t["dumps"]
-    row("frames/s one frame worker can draw", f"{1e3 / per_frame:,.0f}", "",
-        "frame() + json, back to back; 30 sessions x 10 frames/s need 300")
+    row("frames/s one frame worker can draw", f"{1e3 / (t['parts'] + t['pickle']):,.0f}", "",
+        "render_parts + pickles, back to back; 30 sessions x 10 frames/s need 300")
+    row("subscriber texts/s the event loop can assemble", f"{1e3 / t['text_for']:,.0f}", "",
+        "text_for alone; 100 viewers x 25 frames/s need 2,500")
 
 
 def report_sizes(ip, one):
@@ -705,6 +825,29 @@ def rate_rows(many, target=""):
         f"total {sum(steps):,.0f} steps/s")
 
 
+VIEWER_TARGET = 25  # frames/s each viewer of a session should get, on 2 cores
+
+
+def report_viewers(v, probe, seconds):
+    fps = v["viewer_fps"]
+    print(f"\n[1 driver playing the default network + {v['n']} viewers (watch=1)]  "
+          f"{seconds:g} s window after warm-up")
+    row("frames/s per viewer  min / median",
+        f"{min(fps):.1f} / {statistics.median(fps):.1f}",
+        f">= {VIEWER_TARGET} each " + verdict(min(fps) >= VIEWER_TARGET),
+        f"max {max(fps):.1f}; all viewers {sum(fps):,.0f} frames/s")
+    row("the driver's frames/s", f"{v['driver_fps']:.1f}", "", f"steps/s {v['steps']:,.0f}")
+    if probe:
+        row("frames drawn per second (frame pool)", f"{v['draws']:.1f}", "",
+            f"the worker's own counter: {v['worker_drawn']:.1f}/s; a frame is drawn once per "
+            f"session, not once per subscriber ({v['n'] + 1})")
+    row("bytes/s on the wire (all connections)", f"{v['bytes_per_s'] / 1e6:.1f} MB/s", "",
+        f"frame {v['frame_bytes']:,.0f} B (median); no permessage-deflate")
+    row("gap between two frames of a connection", f"{v['gap'] * 1e3:.0f} ms longest", "",
+        f"median {v['typical_gap'] * 1e3:.0f} ms")
+    lag_rows(v, probe)
+
+
 def report_many(many, n, probe, seconds):
     print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
     rate_rows(many, ">= 10 each ")
@@ -726,14 +869,19 @@ async def bench_server(args, seconds, warm, env=None):
     proc = start_server(port, args.plain_server, env)
     probe = not args.plain_server
     url = f"ws://127.0.0.1:{port}/ws/session"
+    one = viewers = huge = None
     try:
-        one = None if env else await bench_one(url, port, proc.pid, seconds, warm, probe)
+        if not env:
+            one = await bench_one(url, port, proc.pid, seconds, warm, probe)
+            if args.viewers:
+                viewers = await bench_viewers(url, port, proc.pid, args.viewers, seconds, warm, probe)
         many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
-        huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0), probe,
-                                configs=[HUGE])
+        if not args.no_huge:
+            huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0),
+                                    probe, configs=[HUGE])
     finally:
         stop_server(proc)
-    return one, many, huge, probe
+    return {"one": one, "viewers": viewers, "many": many, "huge": huge, "probe": probe}
 
 
 def report_huge(huge, seconds, label):
@@ -763,8 +911,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="short windows, fewer repetitions")
     parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 3 quick)")
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
+    parser.add_argument("--viewers", type=int, default=100,
+                        help="viewers watching one driver's session (default 100; 0 skips it)")
     parser.add_argument("--no-thread-comparison", action="store_true",
                         help="skip the many-sessions run with frames drawn on a thread")
+    parser.add_argument("--no-huge", action="store_true",
+                        help="skip the huge network beside default sessions")
+    parser.add_argument("--reps", type=int, help="in-process repetitions (default 150, 30 quick)")
     parser.add_argument("--plain-server", action="store_true",
                         help="run `python -m app` unchanged (no server-side lag watcher)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -775,22 +928,26 @@ def main(argv=None):
 
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     warm = 0.5 if args.quick else 1.0
-    reps = 30 if args.quick else 150
+    reps = args.reps or (30 if args.quick else 150)
 
     header(args)
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
-    one, many, huge, probe = asyncio.run(bench_server(args, seconds, warm))
-    report_one(one, probe, seconds)
-    report_many(many, args.sessions, probe, seconds)
-    report_huge(huge, seconds, "frames in worker processes")
+    procs = asyncio.run(bench_server(args, seconds, warm))
+    probe = procs["probe"]
+    report_one(procs["one"], probe, seconds)
+    if procs["viewers"]:
+        report_viewers(procs["viewers"], probe, seconds)
+    report_many(procs["many"], args.sessions, probe, seconds)
+    if procs["huge"]:
+        report_huge(procs["huge"], seconds, "frames in worker processes")
     if not args.no_thread_comparison:
-        _, thread, thread_huge, _ = asyncio.run(
-            bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
-        report_frame_thread(thread, many, args.sessions, probe, seconds)
-        report_huge(thread_huge, seconds, "frames on a thread")
-    report_sizes(ip, one)
+        thread = asyncio.run(bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
+        report_frame_thread(thread["many"], procs["many"], args.sessions, probe, seconds)
+        if thread["huge"]:
+            report_huge(thread["huge"], seconds, "frames on a thread")
+    report_sizes(ip, procs["one"])
     print("\nTimings are figures, not tests: nothing here passes or fails on time.")
     return 0
 
