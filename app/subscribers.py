@@ -8,7 +8,7 @@ own cursor, so that nothing is consumed by another subscriber.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .protocol import history_since, to_json
 
@@ -21,18 +21,27 @@ class BuiltFrame:
     tail: dict              # the history past the least advanced subscriber (History.tail)
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
+    # (cursor, with points) → the text: subscribers that are level (most
+    # viewers of a session) share one text instead of encoding the same history each.
+    texts: dict = field(default_factory=dict, repr=False)
 
     def text_for(self, sub: "Subscriber") -> str:
         """The frame's JSON text for ``sub``; advances its cursors."""
-        history = history_since(self.tail, sub.cursor)
+        key = (sub.cursor, sub.points_seen != self.points_version)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = self._text(*key)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
             sub.cursor = (generation, seqs[-1])
         elif sub.cursor[0] != generation:
             sub.cursor = (generation, 0)
-        extra = ',"history":' + to_json(history)
-        if sub.points_seen != self.points_version:
-            sub.points_seen = self.points_version
+        sub.points_seen = self.points_version
+        return text
+
+    def _text(self, cursor, with_points) -> str:
+        extra = ',"history":' + to_json(history_since(self.tail, cursor))
+        if with_points:
             extra += ',"points":' + self.points_text
         return self.body[:-1] + extra + "}"
 
