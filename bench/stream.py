@@ -358,6 +358,13 @@ def bench_in_process(reps):
         viewer.points_seen = t.points_version
 
         def text_for():
+            """The first subscriber at its cursor: its history encoded."""
+            built.texts.clear()
+            viewer.cursor = viewer_cursor
+            return built.text_for(viewer)
+
+        def text_shared():
+            """A subscriber level with one already served: the same text."""
             viewer.cursor = viewer_cursor
             return built.text_for(viewer)
 
@@ -380,6 +387,7 @@ def bench_in_process(reps):
             "parts_paused": lambda: render_parts(paused, grid),
             "frame_body": lambda: frame_body(parts),
             "text_for": text_for,
+            "text_shared": text_shared,
             "frame_text": t.frame_text,
             "deflate": lambda: deflate(frame_bytes),
             "step": lambda: step_session.train(1),
@@ -722,7 +730,8 @@ def report_in_process(ip):
           f"({ip['reps']} each), ms (p90 in brackets)")
 
     def ms(k):
-        return f"{t[k]:.2f} ({ip['p90'][k]:.2f})"
+        digits = 3 if t[k] < 0.1 else 2
+        return f"{t[k]:.{digits}f} ({ip['p90'][k]:.{digits}f})"
 
     row("(a) plain float64 forward, 100x100 grid, H=100", ms("plain"), "",
         "meshgrid + Network.forward + softmax")
@@ -743,8 +752,10 @@ def report_in_process(ip):
         "head + boundary JSON; the last step's loss, no evaluate()")
     row("render_parts() while paused", ms("parts_paused"), "", "with evaluate()")
     row("frame_body(parts) (event loop, once a frame)", ms("frame_body"))
-    row(f"text_for(one subscriber), {STEPS_PER_FRAME} history points", ms("text_for"), "",
-        "event loop, once per subscriber per frame")
+    row("text_for(), first subscriber at a cursor", ms("text_for"), "",
+        f"event loop: body + its history ({STEPS_PER_FRAME} points) as JSON")
+    row("text_for(), a subscriber level with one served", ms("text_shared"), "",
+        "the same text again (most viewers of a session)")
     row("TrainingSession.frame_text() (all in process)", ms("frame_text"), "",
         "the notebook path: snapshot + render_parts + text")
     row("deflate of a frame (permessage-deflate)", ms("deflate"), "",
@@ -753,8 +764,6 @@ def report_in_process(ip):
         f"= {1e3 / t['step']:,.0f} steps/s at most, one thread")
     row("frames/s one frame worker can draw", f"{1e3 / (t['parts'] + t['pickle']):,.0f}", "",
         "render_parts + pickles, back to back; 30 sessions x 10 frames/s need 300")
-    row("subscriber texts/s the event loop can assemble", f"{1e3 / t['text_for']:,.0f}", "",
-        "text_for alone; 100 viewers x 25 frames/s need 2,500")
 
 
 def report_sizes(ip, one):
@@ -778,7 +787,7 @@ def lag_rows(result, probe):
     if probe:
         lag = result["lag"]
         row("event-loop lag p99 (server-side watcher)", f"{percentile(lag, 99):.1f} ms", "",
-            f"p50 {percentile(lag, 50):.1f}, max {max(lag):.1f} ms; {len(lag)} samples of a "
+            f"p50 {percentile(lag, 50):.1f}, max {max(lag, default=float('nan')):.1f} ms; {len(lag)} samples of a "
             f"{LAG_INTERVAL * 1e3:.0f} ms sleep")
     ping = result["ping"]
     if ping:
