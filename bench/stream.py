@@ -1,9 +1,9 @@
 """Live-stream benchmark: /ws/session against a real uvicorn server.
 
-Run:  .venv/bin/python bench/stream.py [--quick]
+Run:  .venv/bin/python bench/stream.py [--quick] [--viewers N] [--sessions N]
 
-Prints figures, with the targets of issue 3 beside them; it never passes or
-fails on time (the exit status is 0 whatever the figures). In one run:
+Prints figures, with the targets beside them; it never passes or fails on
+time (the exit status is 0 whatever the figures). In one run:
 
 1. in process (the server's code and malloc setting, one BLAS thread as on
    its training thread and in its frame worker): one 100x100 boundary at
@@ -11,36 +11,48 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    (np.meshgrid + Network.forward + softmax), (b) the dense float32 forward in
    row blocks (the path for networks that are not piecewise linear), (c)
    BoundaryGrid.probabilities (the exact path for this network), (d) the full
-   encode (c + u8 + base64) — then TrainingSession.frame() during play and
-   paused after a change (with evaluate()), evaluate() alone, the JSON of a
-   frame, its permessage-deflate and one training step: medians of
-   repetitions interleaved in random order;
+   encode (c + u8 + base64) — then each piece of a frame as the server makes
+   it: snapshot() on the event loop, the snapshot's pickle to the frame
+   worker, render_parts() in the worker (during play; paused, with
+   evaluate()), frame_body() once per frame, BuiltFrame.text_for() once per
+   subscriber (the first at a cursor, and one level with it), the whole of
+   TrainingSession.frame_text(), permessage-deflate of a frame and one
+   training step: medians of repetitions interleaved in random order;
 2. bytes per frame (the JSON text) at R=100 and R=200, 3 classes;
 3. one session at the contract's default setting (spiral 300 points,
    3 classes, 100 ReLU, lr 1, lambda 5e-4, full batch, fps 30) played over a
    real WebSocket: frames/s received, steps/s (from frame.step), and the time
    from `play` to train accuracy >= 0.95;
-4. 30 sessions playing at once: frames/s and steps/s of each (min / median /
+4. one driver playing that session and 100 viewers of it (`watch=1`):
+   frames/s of each viewer (target >= 25) and of the driver, frames drawn
+   per second (counted at FramePool.draw and by the worker: once per session,
+   not once per connection), bytes/s received over all connections, the
+   event loop's lag;
+5. 30 sessions playing at once: frames/s and steps/s of each (min / median /
    max), the longest gap between two frames of one session, and the event
    loop's lag; then the same against a server that draws frames on a thread
    of its own instead of its worker process (NNPG_FRAME_PROCESS=0), and the
    ratios;
-5. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
+6. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
    classes, R=200) playing beside 4 default sessions, against both servers:
    the default sessions' frames/s and longest gap between frames.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
-file run with --serve: the same app and uvicorn settings as `python -m app`,
-plus a watcher task in the server's event loop (it sleeps 10 ms and records
-the overshoot: the loop's lag) and a GET /__bench/stats route that reports
-those samples and the CPU time of each server thread. --plain-server runs
-`python -m app` itself instead; the lag is then only the client-side proxy
-(the round trip of WebSocket pings on loaded connections, which also includes
-the client's own delays).
+file run with --serve: `python -m app` (app.__main__.main: the same uvicorn
+settings, socket and process settings of app/runtime.py), plus a probe
+installed in the app it creates: a watcher task in the server's event loop
+(it sleeps 10 ms and records the overshoot: the loop's lag), a counter of
+FramePool.draw() calls, and a GET /__bench/stats route that reports those,
+the frame workers' `drawn` counters and the CPU time of each server thread.
+--plain-server runs `python -m app` itself instead; the lag is then only the
+client-side proxy (the round trip of WebSocket pings on loaded connections,
+which also includes the client's own delays).
 
-This machine has 2 shared cores and the bench client runs on them too: every
-server phase prints how the cores were used (server, its frame worker process,
-this client, other processes), read from /proc.
+The client is one asyncio process (websockets), one connection per session
+or viewer, reading every message; viewers read bytes without decoding them.
+This machine has 2 shared cores and the client runs on them too: every
+server phase prints how the cores were used (server, its frame worker
+process, this client, other processes), read from /proc.
 """
 from __future__ import annotations
 
