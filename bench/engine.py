@@ -6,6 +6,7 @@ update of a two-layer ReLU net. Two cases:
   spiral  N=300,  D=2,    H=100, C=3   (the CS231n case study)
   cifar   N=5000, D=3072, H=100, C=10  (CIFAR-10-sized, random data)
 
+The process runs with the server's malloc setting (app.runtime.keep_freed_memory()).
 Every comparison is interleaved in one run (A, B, B, A, A, B, ...) and reported
 as medians and a ratio, never as a pass/fail on time. The machine is shared and
 noisy; read the ratios, not the absolute milliseconds.
@@ -30,6 +31,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.datasets import make_dataset  # noqa: E402
+from app.runtime import keep_freed_memory  # noqa: E402
 from app.nn import Network  # noqa: E402
 from app.nn.optim import SGD  # noqa: E402
 
@@ -195,6 +197,10 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
     args = ap.parse_args(argv)
     reps = {"spiral": 60 if args.quick else 1000, "cifar": 6 if args.quick else 40}
+    # The server's malloc setting: with glibc's defaults a spiral step of the
+    # engine takes ~130 page faults (its arrays of over 128 KB are mmapped
+    # afresh), which would swamp the comparison (bench/memory.py measures it).
+    tuned = keep_freed_memory()
 
     try:
         import torch
@@ -207,6 +213,8 @@ def main(argv=None):
     print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS: {', '.join(blas) or '?'}, "
           f"cores: {os.cpu_count()}, torch: {torch.__version__ if torch else 'not installed'}")
     print(f"repetitions (interleaved, median reported): {reps}{'  [--quick]' if args.quick else ''}")
+    print("malloc: " + ("app.runtime.keep_freed_memory(), as in the server" if tuned
+                        else "the platform's defaults (no glibc)"))
     print()
 
     rows = []   # (case, comparison, label A, ms A, label B, ms B, ratio A/B)
