@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install run test test-fast bench bench-quick chromium clean
+.PHONY: install run test test-fast bench bench-quick docs chromium clean
 
 install: $(STAMP)
 
@@ -48,6 +48,10 @@ bench: install
 
 bench-quick:
 	$(MAKE) bench BENCH_FLAGS=--quick
+
+# The real answers and messages in docs/api.md and docs/protocol.md, captured again.
+docs: install
+	$(BIN)/python scripts/capture_docs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
