@@ -15,7 +15,8 @@ import numpy as np
 
 from .nn import Network, numerical_gradient, relative_error
 from .nn.layers import activation_backward, activation_forward, affine_backward, affine_forward
-from .nn.losses import example_losses, l2_regularization, loss_terms
+from .nn.losses import example_losses, loss_terms
+from .nn.regularizers import l2_regularization
 
 HEAD = 6
 VERDICTS = ((1e-7, "great"), (1e-4, "fine"), (1e-2, "suspect"))
