@@ -864,6 +864,11 @@ def report_viewers(v, probe, seconds):
             f"session, not once per subscriber ({v['n'] + 1})")
     row("bytes/s on the wire (all connections)", f"{v['bytes_per_s'] / 1e6:.1f} MB/s", "",
         f"frame {v['frame_bytes']:,.0f} B (median); no permessage-deflate")
+    if probe:
+        sent = sum(fps) + v["driver_fps"]
+        loop = v["threads"].get("MainThread", 0)
+        row("event-loop CPU per frame sent", f"{loop / max(sent, 1e-9) * 1e6:.0f} us", "",
+            f"loop {loop:.0%} of a core for {sent:,.0f} frames/s sent")
     row("gap between two frames of a connection", f"{v['gap'] * 1e3:.0f} ms longest", "",
         f"median {v['typical_gap'] * 1e3:.0f} ms")
     lag_rows(v, probe)
