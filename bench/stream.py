@@ -935,7 +935,7 @@ def report_frame_thread(thread, many, n, probe, seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short windows, fewer repetitions")
-    parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 3 quick)")
+    parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 2 quick)")
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
     parser.add_argument("--viewers", type=int, default=100,
                         help="viewers watching one driver's session (default 100; 0 skips it)")
@@ -952,7 +952,7 @@ def main(argv=None):
         serve(args.serve)
         return 0
 
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
     warm = 0.5 if args.quick else 1.0
     reps = args.reps or (30 if args.quick else 150)
 
