@@ -120,28 +120,32 @@ async def watch_lag(samples):
         samples.append((loop.time() - start - LAG_INTERVAL) * 1e3)
 
 
-def count_draws(pool, counter):
+def time_draws(pool, draws):
     """Count the frames the session store's frame pool draws (in a worker
-    process or on its thread): counter[0] goes up by one per FramePool.draw()."""
+    process or on its thread) and how long the loop waits for each: every
+    FramePool.draw() call appends its wall time (ms) to ``draws``."""
     draw = pool.draw
 
-    async def counted(*args, **kwargs):
-        counter[0] += 1
-        return await draw(*args, **kwargs)
+    async def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return await draw(*args, **kwargs)
+        finally:
+            draws.append((time.perf_counter() - start) * 1e3)
 
-    pool.draw = counted
+    pool.draw = timed
 
 
 def install_probe(app):
     samples: list = []
     original = app.router.lifespan_context
 
-    draws = [0]
+    draws: list = []  # the wall time of each FramePool.draw(), ms
 
     @asynccontextmanager
     async def lifespan(a):
         async with original(a) as state:
-            count_draws(a.state.sessions.pool, draws)
+            time_draws(a.state.sessions.pool, draws)
             task = asyncio.create_task(watch_lag(samples))
             try:
                 yield state
@@ -153,10 +157,11 @@ def install_probe(app):
     async def stats(reset: bool = False):
         workers = app.state.sessions.pool.workers
         out = {"lag_ms": list(samples), "threads": thread_cpu_seconds(),
-               "process": time.process_time(), "draws": draws[0],
+               "process": time.process_time(), "draw_ms": list(draws),
                "worker_drawn": {lane: w.drawn for lane, w in workers.items()}}
         if reset:
             samples.clear()
+            draws.clear()
         return out
 
     app.add_api_route("/__bench/stats", stats, methods=["GET"], include_in_schema=False)
@@ -557,7 +562,8 @@ async def bench_one(url, port, pid, seconds, warm, probe):
            "sizes": [e[1] for e in log if w0 <= e[0] <= w1],
            "ping": rtts, "final_acc": log[-1][3] if log else None}
     if probe:
-        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"],
+                   threads=thread_use(before, after, w1 - w0))
     return out
 
 
@@ -590,7 +596,8 @@ async def bench_many(url, port, pid, n, seconds, warm, probe, configs=()):
            "typical_gap": statistics.median(r[3] for r in rates),
            "cpu": meter, "ping": rtts}
     if probe:
-        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"],
+                   threads=thread_use(before, after, w1 - w0))
     return out
 
 
@@ -656,8 +663,8 @@ async def bench_viewers(url, port, pid, n, seconds, warm, probe):
            "bytes_per_s": received / wall, "cpu": meter, "ping": rtts,
            "frame_bytes": statistics.median(e[1] for f in frames for e in f) if frames[0] else 0}
     if probe:
-        out.update(lag=after["lag_ms"], threads=thread_use(before, after, wall),
-                   draws=(after["draws"] - before["draws"]) / wall,
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"], threads=thread_use(before, after, wall),
+                   draws=len(after["draw_ms"]) / wall,
                    worker_drawn=(sum(after["worker_drawn"].values())
                                  - sum(before["worker_drawn"].values())) / wall)
     return out
@@ -801,6 +808,12 @@ def lag_rows(result, probe):
         row("event-loop lag p99 (server-side watcher)", f"{percentile(lag, 99):.1f} ms", "",
             f"p50 {percentile(lag, 50):.1f}, max {max(lag, default=float('nan')):.1f} ms; {len(lag)} samples of a "
             f"{LAG_INTERVAL * 1e3:.0f} ms sleep")
+        draw = result["draw_ms"]
+        if draw:
+            row("a frame's draw as the loop waits for it, p50 / p99",
+                f"{percentile(draw, 50):.1f} / {percentile(draw, 99):.1f} ms", "",
+                "snapshot to the frame worker and its parts back: a session's next frame "
+                "starts after it")
     ping = result["ping"]
     if ping:
         row("WebSocket ping round trip p99 (client proxy)", f"{percentile(ping, 99):.1f} ms", "",
