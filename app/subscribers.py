@@ -21,13 +21,17 @@ class BuiltFrame:
     tail: dict              # the history past the least advanced subscriber (History.tail)
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
-    # (cursor, with points) → the text: subscribers that are level (most
-    # viewers of a session) share one text instead of encoding the same history each.
+    sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
+    # (cursor, with points, sticky views not seen) → the text: subscribers that
+    # are level (most viewers of a session) share one text instead of each
+    # encoding the same history.
     texts: dict = field(default_factory=dict, repr=False)
 
     def text_for(self, sub: "Subscriber") -> str:
         """The frame's JSON text for ``sub``; advances its cursors."""
-        key = (sub.cursor, sub.points_seen != self.points_version)
+        unseen = tuple(name for name, (key, _) in self.sticky.items()
+                       if sub.views_seen.get(name) != key)
+        key = (sub.cursor, sub.points_seen != self.points_version, unseen)
         text = self.texts.get(key)
         if text is None:
             text = self.texts[key] = self._text(*key)
@@ -37,12 +41,16 @@ class BuiltFrame:
         elif sub.cursor[0] != generation:
             sub.cursor = (generation, 0)
         sub.points_seen = self.points_version
+        for name in unseen:
+            sub.views_seen[name] = self.sticky[name][0]
         return text
 
-    def _text(self, cursor, with_points) -> str:
+    def _text(self, cursor, with_points, unseen) -> str:
         extra = ',"history":' + to_json(history_since(self.tail, cursor))
         if with_points:
             extra += ',"points":' + self.points_text
+        for name in unseen:
+            extra += f',"{name}":{self.sticky[name][1]}'
         return self.body[:-1] + extra + "}"
 
 
@@ -57,6 +65,7 @@ class Subscriber:
         self.wake = asyncio.Event()
         self.cursor = (0, 0)            # history: (generation, last sequence number sent)
         self.points_seen = -1           # points: the version last sent
+        self.views_seen: dict = {}      # sticky views: name → the key last sent
         self.gone = asyncio.Event()     # set when the session lets this connection go
         self.farewell = None            # the error message to send as it goes
 

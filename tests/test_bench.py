@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 SMOKE = ["--quick", "--sessions", "2", "--viewers", "2", "--seconds", "1", "--reps", "5",
-         "--no-thread-comparison", "--no-huge"]
+         "--no-thread-comparison", "--no-huge", "--no-images"]
 
 
 def test_the_stream_bench_prints_its_tables():

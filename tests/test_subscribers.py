@@ -76,3 +76,20 @@ def test_with_no_new_points_a_subscriber_of_an_older_history_starts_the_new_one_
     sub = level_subscriber(old, 3)
     assert json.loads(frame.text_for(sub))["history"]["step"] == []
     assert sub.cursor == (history.generation, 0)
+
+
+def test_a_sticky_view_goes_once_to_each_subscriber_and_level_ones_share_its_text():
+    history = history_of(range(1, 4))
+    frame = built(history, (history.generation, 3))
+    frame.sticky = {"templates": ((7, 1), '{"units":[1,2]}')}
+    first, second = level_subscriber(history, 3), level_subscriber(history, 3)
+    seen = level_subscriber(history, 3)
+    seen.views_seen = {"templates": (7, 1)}
+    text = frame.text_for(first)
+    assert frame.text_for(second) is text
+    assert json.loads(text)["templates"] == {"units": [1, 2]}
+    assert "templates" not in json.loads(frame.text_for(seen))
+    assert first.views_seen == second.views_seen == {"templates": (7, 1)}
+    again = built(history, (history.generation, 3))
+    again.sticky = frame.sticky
+    assert "templates" not in json.loads(again.text_for(first))  # sent once, not with every frame
