@@ -27,7 +27,7 @@ time (the exit status is 0 whatever the figures). In one run:
    frames/s of each viewer (target >= 25) and of the driver, frames drawn
    per second (counted at FramePool.draw and by the worker: once per session,
    not once per connection), bytes/s received over all connections, the
-   event loop's lag;
+   event loop's CPU per frame sent and its lag;
 5. 30 sessions playing at once: frames/s and steps/s of each (min / median /
    max), the longest gap between two frames of one session, and the event
    loop's lag; then the same against a server that draws frames on a thread
@@ -46,8 +46,9 @@ The server is a real uvicorn subprocess on a free port. By default it is this
 file run with --serve: `python -m app` (app.__main__.main: the same uvicorn
 settings, socket and process settings of app/runtime.py), plus a probe
 installed in the app it creates: a watcher task in the server's event loop
-(it sleeps 10 ms and records the overshoot: the loop's lag), a counter of
-FramePool.draw() calls, and a GET /__bench/stats route that reports those,
+(it sleeps 10 ms and records the overshoot: the loop's lag), the wall time
+of each FramePool.draw() call (how many frames were drawn, and how long the
+loop waited for each), and a GET /__bench/stats route that reports those,
 the frame workers' `drawn` counters and the CPU time of each server thread.
 --plain-server runs `python -m app` itself instead; the lag is then only the
 client-side proxy (the round trip of WebSocket pings on loaded connections,
