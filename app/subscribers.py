@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from . import compact
 from .protocol import history_since, to_json
 
 
@@ -22,16 +23,19 @@ class BuiltFrame:
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
-    # (cursor, with points, sticky views not seen) → the text: subscribers that
-    # are level (most viewers of a session) share one text instead of each
-    # encoding the same history.
+    compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
+    # (cursor, with points, sticky views not seen, compact) → the message:
+    # subscribers that are level (most viewers of a session) share one
+    # instead of each encoding the same history.
     texts: dict = field(default_factory=dict, repr=False)
 
-    def text_for(self, sub: "Subscriber") -> str:
-        """The frame's JSON text for ``sub``; advances its cursors."""
+    def text_for(self, sub: "Subscriber") -> str | bytes:
+        """The frame's JSON text for ``sub`` (a compact subscriber's binary
+        message, when the frame was drawn for one); advances its cursors."""
         unseen = tuple(name for name, (key, _) in self.sticky.items()
                        if sub.views_seen.get(name) != key)
-        key = (sub.cursor, sub.points_seen != self.points_version, unseen)
+        key = (sub.cursor, sub.points_seen != self.points_version, unseen,
+               sub.encoding == "compact" and self.compact is not None)
         text = self.texts.get(key)
         if text is None:
             text = self.texts[key] = self._text(*key)
@@ -45,20 +49,24 @@ class BuiltFrame:
             sub.views_seen[name] = self.sticky[name][0]
         return text
 
-    def _text(self, cursor, with_points, unseen) -> str:
+    def _text(self, cursor, with_points, unseen, compact_message):
         extra = ',"history":' + to_json(history_since(self.tail, cursor))
         if with_points:
             extra += ',"points":' + self.points_text
         for name in unseen:
             extra += f',"{name}":{self.sticky[name][1]}'
+        if compact_message:
+            body, blob = self.compact
+            return compact.message(body[:-1] + extra + "}", blob)
         return self.body[:-1] + extra + "}"
 
 
 class Subscriber:
     """One connection's side of a session: its messages and its newest frame."""
 
-    def __init__(self, role: str):
+    def __init__(self, role: str, encoding: str = "json"):
         self.role = role                # "driver" or "viewer"
+        self.encoding = encoding        # of frames: "json" text, or "compact" binary (app/compact.py)
         self.outbox: list[str] = []     # control messages, sent before any frame
         self.frame: BuiltFrame | None = None
         self.sending = False

@@ -325,6 +325,7 @@ def bench_in_process(reps):
     from threadpoolctl import threadpool_limits
 
     from app.boundary import BoundaryGrid
+    from app.compact import encode_frame as compact
     from app.nn import softmax
     from app.runtime import keep_freed_memory
     from app.subscribers import BuiltFrame, Subscriber
@@ -395,6 +396,7 @@ def bench_in_process(reps):
         still = TrainingSession()  # paused: its frames evaluate the network as it is
         still.train(1000)
         paused = still.snapshot()
+        paused_grid = BoundaryGrid()
         step_session = TrainingSession()
         step_session.train(1000)
 
@@ -450,9 +452,10 @@ def bench_in_process(reps):
         s.frame_text()
         s.train(STEPS_PER_FRAME)
         text = s.frame_text()
-        boundary_chars = len(json.loads(text)["boundary"]["data"])
+        frame = json.loads(text)
+        boundary_chars = len(frame["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
-                    "deflate": len(deflate(text.encode()))}
+                    "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
     res["sizes"] = sizes
     return res
 
@@ -617,33 +620,43 @@ async def recv_raw(ws):
     return message.encode() if isinstance(message, str) else message
 
 
+def frame_step(data):
+    """The step of a frame message (JSON text or compact binary, as bytes);
+    None for any other message."""
+    head = data if data.startswith(b'{"type":"frame"') else data[4:]  # compact: u32 length first
+    if not head.startswith(b'{"type":"frame"'):
+        return None
+    m = STEP_RE_BYTES.search(head, 0, 200)
+    return int(m.group(1)) if m else None
+
+
 async def raw_reader(ws, log):
     """Record (time, bytes, step) of every frame; (time, bytes, None) of other messages."""
     while True:
         data = await recv_raw(ws)
-        now = time.perf_counter()
-        if data.startswith(b'{"type":"frame"'):
-            m = STEP_RE_BYTES.search(data, 0, 200)
-            log.append((now, len(data), int(m.group(1)) if m else json.loads(data)["step"]))
-        else:
-            log.append((now, len(data), None))
+        log.append((time.perf_counter(), len(data), frame_step(data)))
 
 
-async def open_viewer(url, session_id):
-    ws = await ws_connect(f"{url}?session={session_id}&watch=1")
+async def open_raw(url, role):
+    """A connection in ``role`` whose hello and first frame have come: (ws, hello)."""
+    ws = await ws_connect(url)
     hello = json.loads(await recv_raw(ws))
-    assert hello["type"] == "hello" and hello["role"] == "viewer", hello
-    return ws
+    assert hello["type"] == "hello" and hello["role"] == role, hello
+    while frame_step(await recv_raw(ws)) is None:
+        pass
+    return ws, hello
 
 
-async def bench_viewers(url, port, pid, n, seconds, warm, probe):
+async def bench_viewers(url, port, pid, n, seconds, warm, probe, encoding="json"):
     """One driver playing the default network, n viewers of its session
-    (`watch=1`): frames/s of each, frames drawn, bytes on the wire, loop lag."""
-    driver, hello = await open_session(url)
+    (`watch=1`), every connection asking for ``encoding``: frames/s of each,
+    frames drawn, bytes on the wire, loop lag."""
+    driver, hello = await open_raw(f"{url}?encoding={encoding}", "driver")
     viewers = []
+    watch = f"{url}?session={hello['session']}&watch=1&encoding={encoding}"
     for i in range(0, n, 20):  # connect in batches: a burst of 100 handshakes is not the point
-        viewers += await asyncio.gather(*(open_viewer(url, hello["session"])
-                                          for _ in range(min(20, n - i))))
+        viewers += [ws for ws, _ in await asyncio.gather(*(open_raw(watch, "viewer")
+                                                           for _ in range(min(20, n - i))))]
     sockets = [driver] + viewers
     logs = [[] for _ in sockets]
     readers = [asyncio.create_task(raw_reader(ws, log)) for ws, log in zip(sockets, logs)]
@@ -663,7 +676,7 @@ async def bench_viewers(url, port, pid, n, seconds, warm, probe):
     frames = [[e for e in log if e[2] is not None] for log in logs]
     rates = [window_rates(f, w0, w1) for f in frames]
     received = sum(e[1] for log in logs for e in log if w0 <= e[0] <= w1)
-    out = {"n": n, "driver_fps": rates[0][0], "steps": rates[0][1],
+    out = {"n": n, "encoding": encoding, "driver_fps": rates[0][0], "steps": rates[0][1],
            "viewer_fps": [r[0] for r in rates[1:]], "gap": max(r[2] for r in rates),
            "typical_gap": statistics.median(r[3] for r in rates),
            "bytes_per_s": received / wall, "cpu": meter, "ping": rtts,
@@ -800,6 +813,10 @@ def report_sizes(ip, one):
             f"~{s[r]['deflate']:,} B")
     row("first frame of a new session (with its points)", f"{s['first_100']:,} B", "",
         "300 points: X, y, test flags")
+    print("  the compact encoding (?encoding=compact, app/compact.py): one binary message per frame")
+    for r in (100, 200):
+        row(f"R={r}, 3 classes, compact", f"{s[r]['compact']:,} B", "<= 10,000 B" if r == 100 else "",
+            f"{s[r]['json'] / s[r]['compact']:.1f}x smaller than the JSON text")
     if one and one["sizes"]:
         row("received over the WebSocket, R=100 (median)", f"{statistics.median(one['sizes']):,.0f} B",
             "", "text length" + ("; the wire carries it deflated" if one["deflate"] else ""))
@@ -870,8 +887,8 @@ VIEWER_TARGET = 25  # frames/s each viewer of a session should get, on 2 cores
 
 def report_viewers(v, probe, seconds):
     fps = v["viewer_fps"]
-    print(f"\n[1 driver playing the default network + {v['n']} viewers (watch=1)]  "
-          f"{seconds:g} s window after warm-up")
+    print(f"\n[1 driver playing the default network + {v['n']} viewers (watch=1), "
+          f"encoding={v['encoding']}]  {seconds:g} s window after warm-up")
     row("frames/s per viewer  min / median",
         f"{min(fps):.1f} / {statistics.median(fps):.1f}",
         f">= {VIEWER_TARGET} each " + verdict(min(fps) >= VIEWER_TARGET),
@@ -918,8 +935,9 @@ async def bench_server(args, seconds, warm, env=None):
     try:
         if not env:
             one = await bench_one(url, port, proc.pid, seconds, warm, probe)
-            if args.viewers:
-                viewers = await bench_viewers(url, port, proc.pid, args.viewers, seconds, warm, probe)
+            if args.viewers:  # as JSON text, then as the page takes them (compact binary)
+                viewers = [await bench_viewers(url, port, proc.pid, args.viewers, seconds, warm, probe,
+                                               encoding) for encoding in ("json", "compact")]
         many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
         if not args.no_huge:
             huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0),
@@ -1067,8 +1085,8 @@ def main(argv=None):
     procs = asyncio.run(bench_server(args, seconds, warm))
     probe = procs["probe"]
     report_one(procs["one"], probe, seconds)
-    if procs["viewers"]:
-        report_viewers(procs["viewers"], probe, seconds)
+    for viewers in procs["viewers"] or ():
+        report_viewers(viewers, probe, seconds)
     report_many(procs["many"], args.sessions, probe, seconds)
     if procs["huge"]:
         report_huge(procs["huge"], seconds, "frames in worker processes")

@@ -18,7 +18,8 @@ def test_the_stream_bench_prints_its_tables():
     assert out.returncode == 0, out.stderr[-3000:]
     text = out.stdout
     for heading in ("[boundary and frame, in process]", "[one session over a WebSocket]",
-                    "[1 driver playing the default network + 2 viewers (watch=1)]",
+                    "[1 driver playing the default network + 2 viewers (watch=1), encoding=json]",
+                    "[1 driver playing the default network + 2 viewers (watch=1), encoding=compact]",
                     "[2 sessions playing at once]", "[bytes per frame]"):
         assert heading in text, text
     for label in ("render_parts() during play (frame worker)", "frames/s per viewer  min / median",

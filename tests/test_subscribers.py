@@ -93,3 +93,21 @@ def test_a_sticky_view_goes_once_to_each_subscriber_and_level_ones_share_its_tex
     again = built(history, (history.generation, 3))
     again.sticky = frame.sticky
     assert "templates" not in json.loads(again.text_for(first))  # sent once, not with every frame
+
+
+def test_compact_and_json_subscribers_level_with_each_other_get_their_own_encoding():
+    from app import compact
+
+    history = history_of(range(1, 4))
+    frame = built(history, (history.generation, 2))
+    frame.compact = ('{"type":"frame","step":7}', b"zlib-stream")
+    as_json, as_compact = level_subscriber(history, 2), level_subscriber(history, 2)
+    as_compact.encoding = "compact"
+    other_compact = level_subscriber(history, 2)
+    other_compact.encoding = "compact"
+    text, binary = frame.text_for(as_json), frame.text_for(as_compact)
+    assert isinstance(text, str) and json.loads(text)["history"]["step"] == [3]
+    assert frame.text_for(other_compact) is binary
+    assert binary == compact.message('{"type":"frame","step":7,"history":' +
+                                     json.dumps(json.loads(text)["history"], separators=(",", ":")) +
+                                     "}", b"zlib-stream")
