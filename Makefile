@@ -9,7 +9,7 @@ PORT    ?= 8000
 WORKERS ?= 2
 CLUSTER_PORT ?= 8080
 
-.PHONY: install run cluster cluster-tools test test-fast bench docs chromium clean
+.PHONY: install run cluster cluster-tools test test-fast bench bench-quick bench-cluster docs chromium clean
 
 install: $(STAMP)
 
@@ -53,10 +53,19 @@ test: install chromium cluster-tools
 test-fast: install
 	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not browser"
 
+# Figures to compare, never pass/fail (docs/performance.md). bench-quick: the
+# same cases with short windows and few repetitions (under 2 minutes).
 bench: install
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/memory.py
-	$(BIN)/python bench/stream.py
+	$(BIN)/python bench/engine.py $(BENCH_FLAGS)
+	$(BIN)/python bench/memory.py $(BENCH_FLAGS)
+	$(BIN)/python bench/stream.py $(BENCH_FLAGS)
+
+bench-quick:
+	$(MAKE) bench BENCH_FLAGS=--quick
+
+# Students served through nginx by 1 and 2 app processes (needs nginx and redis-server).
+bench-cluster: install cluster-tools
+	$(BIN)/python bench/cluster.py --workers 1 2
 
 # The real answers and messages in docs/api.md and docs/protocol.md, captured again.
 docs: install
