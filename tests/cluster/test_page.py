@@ -46,8 +46,8 @@ def test_a_page_whose_process_dies_says_so_and_starts_a_new_session(cluster, chr
         gone = [m for m in watch.received_of("error") if m.get("field") == "token"]
         assert gone, watch.received_of("error")
         toast = page.locator("#toast")
-        assert toast.text_content() == ("The server restarted or this session expired: "
-                                        "a new session started with your settings at step 0.")
+        assert toast.text_content() == ("The server restarted or this session had ended, "
+                                        "so a new one started with your settings at step 0.")
         watch.wait_for(lambda: page.evaluate("window.nnpg.framesDrawn > 0"), what="frames again")
         assert not [e for e in watch.errors if e.startswith("pageerror")], watch.errors
     finally:
