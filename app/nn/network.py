@@ -17,7 +17,7 @@ from .layers import (
     affine_backward,
     affine_forward,
 )
-from .losses import l2_regularization, loss_terms
+from .losses import loss_terms, regularize
 
 MAX_HIDDEN_LAYERS = 5
 INITS = ("small", "xavier", "he")
@@ -51,6 +51,17 @@ class LossResult:
     @property
     def total(self):
         return self.data_loss + self.reg_loss
+
+
+def parameter_count(sizes):
+    """How many numbers a network of ``sizes`` = [D, H_1, ..., C] learns, with the sum written out.
+
+    {"total": 308310, "arithmetic": "3072·100 + 100 + 100·10 + 10 = 308,310"} for
+    [3072, 100, 10]: each layer has fan_in·fan_out weights and fan_out biases.
+    """
+    terms = [f"{a}·{b} + {b}" for a, b in zip(sizes[:-1], sizes[1:])]
+    total = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return {"total": total, "arithmetic": " + ".join(terms) + f" = {total:,}"}
 
 
 class Network:
@@ -135,15 +146,19 @@ class Network:
     def predict(self, X):
         return self.scores(X).argmax(axis=1)
 
-    def loss(self, X, y, loss="softmax", reg=0.0, margin=1.0, need_dx=False):
-        """Forward, the mean data loss plus λΣW², and the gradients of the total."""
+    def loss(self, X, y, loss="softmax", reg=0.0, margin=1.0, need_dx=False, regularization="l2"):
+        """Forward, the mean data loss plus λR(W), and the gradients of the total.
+
+        y: class indices (N,) for softmax/svm, reals (N,) or (N, C) for mse;
+        R is "l2" (ΣW², gradient 2λW) or "l1" (Σ|W|, gradient λ·sign W).
+        """
         scores, cache = self.forward(X)
         per_example, dsum = loss_terms(loss, scores, y, margin)
         n = len(per_example)
         grads, dX = self.backward(dsum / n, cache, need_dx=need_dx)
         reg_loss = 0.0
         if reg:
-            reg_loss, reg_grads = l2_regularization(self.weights, reg)
+            reg_loss, reg_grads = regularize(regularization, self.weights, reg)
             for (dw, _), dr in zip(grads, reg_grads):
                 dw += dr
         return LossResult(
