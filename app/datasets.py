@@ -1,4 +1,4 @@
-"""Two-dimensional classification datasets for the playground.
+"""Two-dimensional datasets for the playground: classification and regression.
 
 Pure NumPy (plus the standard library), so it runs in a notebook with no web
 stack. Every dataset is a deterministic function of its parameters and
@@ -47,6 +47,16 @@ Shapes:
   (``W`` with row ``k`` the unit vector of sector ``k``, ``b = 0``, predict
   ``argmax(x @ W.T)``); two classes are two half-planes. Noise is gaussian
   (std ``noise``) on both coordinates.
+
+Regression datasets (``task`` "regression") give every point a real target in
+[-1, 1] instead of a label; they have one "class" (one output), points uniform
+in [-1, 1]², and ``noise`` is the standard deviation of gaussian noise added
+to the target (then clipped to [-1, 1]):
+
+* ``plane``: the seed's linear regression, y = a·x1 + b·x2 with a = 0.6,
+  b = -0.3 (REGRESSION_PLANE): a network with no hidden layer can learn W = [a, b].
+* ``gaussians-regression``: a sum of four round bumps of height ±1 and width
+  0.3 at (±0.5, ±0.5), positive where x1 and x2 have different signs.
 """
 
 from __future__ import annotations
@@ -81,6 +91,9 @@ _MOONS_SCALE = 2 / 3
 _LINEAR_INNER_RADIUS = 0.25
 _LINEAR_SPREAD = 0.8  # fraction of each sector's half-angle that holds points
 _LINEAR_OFFSET = math.pi / 4
+REGRESSION_PLANE = (0.6, -0.3)
+_BUMP_WIDTH = 0.3
+_BUMPS = ((-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.0))  # (x1, x2, height)
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class DatasetSpec:
     default_classes: int
     default_noise: float
     max_noise: float
+    task: str = "classification"   # or "regression": real targets in [-1, 1], one output
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -154,6 +168,27 @@ DATASETS: dict[str, DatasetSpec] = {
             default_noise=0.05,
             max_noise=0.3,
         ),
+        DatasetSpec(
+            name="plane",
+            description="Regression: a tilted plane, y = 0.6·x1 − 0.3·x2 plus noise (the seed's linear "
+            "regression).",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
+        ),
+        DatasetSpec(
+            name="gaussians-regression",
+            description="Regression: two bumps up and two down, one in each quarter of the plane.",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
+        ),
     )
 }
 
@@ -167,9 +202,10 @@ class Dataset:
     """
 
     X: np.ndarray  # (N, 2) float64
-    y: np.ndarray  # (N,) int64, labels in 0..classes-1
+    y: np.ndarray  # (N,) int64, labels in 0..classes-1; regression: float64 targets in [-1, 1]
     test: np.ndarray  # (N,) bool, True = held-out point
-    classes: int
+    classes: int  # regression: 1
+    task: str = "classification"
 
 
 # ---------------------------------------------------------------- validation
@@ -313,6 +349,20 @@ def _linear(rng: np.random.Generator, counts: list[int], noise: float) -> list[n
     return parts
 
 
+def _plane(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    a, b = REGRESSION_PLANE
+    return X, a * X[:, 0] + b * X[:, 1] + noise * rng.standard_normal(n)
+
+
+def _bumps(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = sum(h * np.exp(-((X[:, 0] - c1) ** 2 + (X[:, 1] - c2) ** 2) / (2 * _BUMP_WIDTH**2)) for c1, c2, h in _BUMPS)
+    return X, y + noise * rng.standard_normal(n)
+
+
+_REGRESSION_GENERATORS = {"plane": _plane, "gaussians-regression": _bumps}
+
 _GENERATORS = {
     "spiral": _spiral,
     "circles": _circles,
@@ -379,18 +429,24 @@ def make_dataset(
 
     rng = np.random.default_rng(seed)
     counts = _class_counts(n, classes)
-    parts = _GENERATORS[name](rng, counts, noise)
-    X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
-    y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    if spec.task == "regression":
+        X, y = _REGRESSION_GENERATORS[name](rng, n, noise)
+        y = np.clip(y, -1.0, 1.0)
+    else:
+        parts = _GENERATORS[name](rng, counts, noise)
+        X = np.concatenate(parts, axis=0)
+        y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    X = np.ascontiguousarray(X, dtype=np.float64)
     test = _test_mask(rng, counts, round(test_fraction * n))
-    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes, task=spec.task)
 
 
 def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
     """Return a new dataset: ``ds`` plus user points ``(x1, x2, label)``.
 
     Added points are training points (``test`` False). ``label`` must be an
-    integer in ``0..ds.classes-1`` and the coordinates finite numbers; nothing
+    integer in ``0..ds.classes-1`` (for a regression dataset: a target in
+    [-1, 1]) and the coordinates finite numbers; nothing
     is added unless every point is valid. The result may hold at most
     ``max_points`` points.
     """
@@ -406,17 +462,23 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
         x1, x2 = _as_float(x1), _as_float(x2)
         if not (math.isfinite(x1) and math.isfinite(x2)):
             raise ValueError("point coordinates x1 and x2 must be finite numbers")
-        if not _is_int(label):
-            raise ValueError("label must be an integer")
-        if not 0 <= int(label) < ds.classes:
-            raise ValueError(f"label must be between 0 and {ds.classes - 1}")
+        if ds.task == "regression":
+            if not (_is_real(label) and -1.0 <= _as_float(label) <= 1.0):
+                raise ValueError("label must be a target between -1 and 1")
+            label = _as_float(label)
+        else:
+            if not _is_int(label):
+                raise ValueError("label must be an integer")
+            if not 0 <= int(label) < ds.classes:
+                raise ValueError(f"label must be between 0 and {ds.classes - 1}")
+            label = int(label)
         rows.append((x1, x2))
-        labels.append(int(label))
+        labels.append(label)
         if len(ds.y) + len(rows) > max_points:
             raise ValueError(f"points: a dataset holds at most {max_points} points")
     if not rows:
         return ds
     X = np.concatenate([ds.X, np.array(rows, dtype=np.float64).reshape(-1, 2)], axis=0)
-    y = np.concatenate([ds.y, np.array(labels, dtype=np.int64)])
+    y = np.concatenate([ds.y, np.array(labels, dtype=ds.y.dtype)])
     test = np.concatenate([ds.test, np.zeros(len(rows), dtype=bool)])
-    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes)
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes, task=ds.task)

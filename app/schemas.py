@@ -15,7 +15,8 @@ from .config import get_settings
 
 ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
 InitName = Literal["small", "xavier", "he"]
-LossName = Literal["softmax", "svm"]
+LossName = Literal["softmax", "svm", "mse"]
+RegularizationName = Literal["l2", "l1"]
 
 # ---- REST API v1 ----
 # Bodies of /api/v1 (docs/api.md). A request is checked in two passes:
@@ -30,12 +31,34 @@ LossName = Literal["softmax", "svm"]
 # NaN, ±Infinity and overflowing literals (1e400, parsed as inf) are refused.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Matrix = list[list[Number]]
-# Labels are validated as numbers, then must be whole: 2 and 2.0 are class 2, 2.5 is refused.
-Labels = Annotated[
-    list[Number],
-    _WithJsonSchema({"type": "array", "items": {"type": "integer", "minimum": 0},
-                     "description": "class labels 0..C-1, one per row of X"}),
+
+
+# y: class labels for softmax/svm; real targets (N,) or (N, K) for mse. Checked
+# by ForwardRequest._y_values once the loss is known (its element types depend on it).
+Targets = Annotated[
+    list[Union[Number, list[Number]]],
+    _WithJsonSchema({"type": "array", "description": "softmax/svm: class labels 0..C-1, one per row of X; "
+                     "mse: real targets, (N,) for one output or (N, K) for K outputs",
+                     "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]}}),
 ]
+
+
+def _check_targets(y: list, outputs: Optional[int]) -> list:
+    """mse targets: all reals (N,), for one output, or all rows of K reals (N, K)."""
+    if all(type(v) is list for v in y):
+        for i, row in enumerate(y):
+            if outputs is not None and len(row) != outputs:
+                raise _FieldError("shape_mismatch", f"y[{i}] has {len(row)} targets but the last layer has "
+                                  f"{outputs} outputs")
+        return y
+    bad = next((i for i, v in enumerate(y) if type(v) is list), None)
+    if bad is not None:
+        raise _FieldError("shape_mismatch", f"y[{bad}] is a list but y[0] is a number: send all numbers (N,) "
+                          "or all rows (N, K)")
+    if outputs is not None and outputs != 1:
+        raise _FieldError("shape_mismatch", f"y has one target per row but the last layer has {outputs} "
+                          "outputs: send y as rows of that many targets")
+    return y
 
 
 def _check_matrix(rows: list, name: str) -> list:
@@ -127,10 +150,14 @@ class ForwardRequest(BaseModel):
 
     model: ModelParams
     X: Matrix = Field(description="inputs, shape (N, D): one row per example")
-    y: Optional[Labels] = None
-    loss: LossName = "softmax"
+    # loss comes before y: y's element types depend on it (pydantic validates in this order)
+    loss: LossName = Field("softmax", description="softmax or svm (classification); mse (regression): "
+                           "1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)²")
+    y: Optional[Targets] = None
     reg: float = Field(0.0, ge=0, le=100, strict=True, allow_inf_nan=False,
-                       description="λ in λ Σ W² (weights only)")
+                       description="λ in λR(W) (weights only)")
+    regularization: RegularizationName = Field("l2", description="R(W): l2 = Σ W² (gradient 2λW), "
+                                               "l1 = Σ |W| (gradient λ·sign W)")
     margin: float = Field(1.0, ge=0, le=100, strict=True, allow_inf_nan=False,
                           description="Δ of the svm loss")
 
@@ -150,12 +177,18 @@ class ForwardRequest(BaseModel):
 
     @_field_validator("y")
     @classmethod
-    def _y_labels(cls, y: Optional[list], info: _ValidationInfo) -> Optional[list]:
-        if y is None:
+    def _y_values(cls, y: Optional[list], info: _ValidationInfo) -> Optional[list]:
+        if y is None or "loss" not in info.data:
             return y
         X = info.data.get("X")
         if X is not None and len(y) != len(X):
-            raise _FieldError("shape_mismatch", f"y has {len(y)} labels but X has {len(X)} rows")
+            raise _FieldError("shape_mismatch", f"y has {len(y)} values but X has {len(X)} rows")
+        model = info.data.get("model")
+        if info.data["loss"] == "mse":
+            return _check_targets(y, model.layers[-1].outputs if model is not None else None)
+        bad = next((i for i, v in enumerate(y) if type(v) is list), None)
+        if bad is not None:
+            raise _FieldError("int_type", f"y[{bad}] must be an integer (a class index), not a list")
         labels = _np.asarray(y, dtype=_np.float64)
         bad = _np.flatnonzero(labels != _np.floor(labels))
         if bad.size:
@@ -177,7 +210,8 @@ class ForwardRequest(BaseModel):
     def model_post_init(self, context) -> None:
         self._X = _np.asarray(self.X, dtype=_np.float64)
         if self.y is not None:
-            self._y = _np.asarray(self.y, dtype=_np.float64).astype(_np.int64)
+            y = _np.asarray(self.y, dtype=_np.float64)
+            self._y = y if self.loss == "mse" else y.astype(_np.int64)
 
     @property
     def X_array(self) -> _np.ndarray:
@@ -190,13 +224,14 @@ class ForwardRequest(BaseModel):
     @property
     def count(self) -> int:
         """Numbers in X, y and the model together (the request-size limit counts these)."""
-        return len(self.X) * len(self.X[0]) + (len(self.y) if self.y is not None else 0) + self.model.count
+        targets = 0 if self.y is None else len(self.y) * (len(self.y[0]) if type(self.y[0]) is list else 1)
+        return len(self.X) * len(self.X[0]) + targets + self.model.count
 
 
 class BackwardRequest(ForwardRequest):
-    """As for /forward, with the labels required."""
+    """As for /forward, with the labels (or targets) required."""
 
-    y: Labels
+    y: Targets
 
 
 class StepRequest(BackwardRequest):
@@ -241,13 +276,14 @@ class ForwardResponse(BaseModel):
     loss: Optional[LossBreakdown] = Field(None, description="only with y")
     per_example_loss: Optional[list[float]] = Field(
         None, description="only with y: the N data-loss terms, without reg; their mean is loss.data")
-    accuracy: Optional[float] = Field(None, description="only with y: the fraction of predictions equal to y")
+    accuracy: Optional[float] = Field(None, description="only with y, softmax/svm: the fraction of predictions "
+                                      "equal to y")
+    r2: Optional[float] = Field(None, description="only with y, mse: R² = 1 − Σ(s − y)² / Σ(y − ȳ)²")
 
 
 class BackwardResponse(ForwardResponse):
     loss: LossBreakdown
     per_example_loss: list[float]
-    accuracy: float
     grads: Gradients
 
 
@@ -290,9 +326,11 @@ class DatasetList(BaseModel):
 
 class DatasetPoints(BaseModel):
     X: list[list[float]] = Field(description="(N, 2) points")
-    y: list[int] = Field(description="(N,) labels")
+    y: Union[list[int], list[float]] = Field(description="(N,) labels; for a regression dataset real targets "
+                                             "in [-1, 1]")
     test: list[bool] = Field(description="(N,) True for a held-out point")
-    classes: int
+    classes: int = Field(description="regression: 1 (one output)")
+    task: Literal["classification", "regression"] = "classification"
 
 
 # ---- WebSocket session messages ----

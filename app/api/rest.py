@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from ..config import Settings, get_settings
-from ..nn import Network, example_losses, l2_regularization, softmax
+from ..nn import Network, example_losses, r2_score, regularize, softmax
 from ..schemas import (
     BackwardRequest,
     BackwardResponse,
@@ -227,8 +227,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 # ------------------------------------------------------------------ limits
 
-def _check_model_limits(model: ModelParams, settings: Settings) -> None:
-    """Layer count and widths (Settings: the REST limits)."""
+def _check_model_limits(model: ModelParams, settings: Settings, loss: str = "softmax") -> None:
+    """Layer count and widths (Settings: the REST limits); a regression (mse) model may have 1 output."""
     loc = ("body", "model", "layers")
     hidden = len(model.layers) - 1
     if hidden > settings.max_hidden_layers:
@@ -244,9 +244,10 @@ def _check_model_limits(model: ModelParams, settings: Settings) -> None:
                            f"has 1 to {settings.max_hidden_width} units", "width")
     last = len(model.layers) - 1
     classes = model.layers[-1].outputs
-    if not 2 <= classes <= settings.max_output_width:
-        raise ApiError(422, loc + (last, "W"), f"layers[{last}].W has too {'few' if classes < 2 else 'many'} "
-                       f"columns: the output layer has 2 to {settings.max_output_width} classes", "width")
+    least, what = (1, "outputs") if loss == "mse" else (2, "classes")
+    if not least <= classes <= settings.max_output_width:
+        raise ApiError(422, loc + (last, "W"), f"layers[{last}].W has too {'few' if classes < least else 'many'} "
+                       f"columns: the output layer has {least} to {settings.max_output_width} {what}", "width")
 
 
 def _check_request(req: ForwardRequest, settings: Settings) -> None:
@@ -254,7 +255,7 @@ def _check_request(req: ForwardRequest, settings: Settings) -> None:
     if req.count > limit:
         raise ApiError(413, ["body"], f"the request holds more than {limit:,} numbers (X, y and the model "
                        "together)", "too_many_numbers")
-    _check_model_limits(req.model, settings)
+    _check_model_limits(req.model, settings, req.loss)
     rows = len(req.X)
     answer = rows * sum(req.model.sizes[1:])
     if answer > RESPONSE_FACTOR * limit:
@@ -287,7 +288,8 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
         with np.errstate(**_STRICT_FLOATS):
             result = None
             if with_grads:
-                result = net.loss(X, y, req.loss, req.reg, req.margin, need_dx=True)
+                result = net.loss(X, y, req.loss, req.reg, req.margin, need_dx=True,
+                                  regularization=req.regularization)
                 scores, hidden = result.scores, result.hidden
                 per_example, data, reg = result.per_example, result.data_loss, result.reg_loss
             else:
@@ -296,12 +298,13 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
                 if y is not None:
                     per_example = example_losses(req.loss, scores, y, req.margin)
                     data = float(per_example.mean())
-                    reg = float(l2_regularization(net.weights, req.reg)[0]) if req.reg else 0.0
+                    reg = float(regularize(req.regularization, net.weights, req.reg)[0]) if req.reg else 0.0
             probs = softmax(scores)
             values = [scores, probs, *hidden]
             if y is not None:
                 total = data + reg
-                values += [per_example, np.array([data, reg, total])]
+                r2 = r2_score(scores, y) if req.loss == "mse" else 0.0
+                values += [per_example, np.array([data, reg, total, r2])]
             if result is not None:
                 values += [g for pair in result.grads for g in pair] + [result.dX]
     except FloatingPointError:
@@ -318,7 +321,10 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
     if y is not None:
         out["loss"] = {"data": data, "reg": reg, "total": total}
         out["per_example_loss"] = per_example.tolist()
-        out["accuracy"] = float(np.mean(predictions == y))
+        if req.loss == "mse":
+            out["r2"] = r2
+        else:
+            out["accuracy"] = float(np.mean(predictions == y))
     return out, net, result
 
 
@@ -363,7 +369,7 @@ def forward(req: ForwardRequest, settings: Settings = Depends(_settings)):
     return out
 
 
-@router.post("/backward", response_model=BackwardResponse, responses=_ERRORS,
+@router.post("/backward", response_model=BackwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="The forward fields plus the gradients of the total loss")
 def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
     out, _, result = _checked_forward(req, settings, with_grads=True)
@@ -459,4 +465,5 @@ def get_dataset(
         message = str(e)
         field = next((p for p in _DATASET_PARAMETERS if message.startswith(p + " ")), None)
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
-    return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes}
+    return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes,
+            "task": ds.task}
