@@ -51,7 +51,7 @@ def pid_alive(pid):
         return False
 
 
-def wait_gone(pid, seconds=10.0):
+def wait_gone(pid, seconds=60.0):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if not pid_alive(pid):

@@ -1,0 +1,95 @@
+"""The one launcher of a real server for the tests: `python -m app` in a subprocess.
+
+Used by the live-server tests, the browser tests and anything else that needs
+real sockets. The server's output goes to a file (a full pipe would block it).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+START_SECONDS = 60  # generous: a loaded 2-core machine imports NumPy slowly
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    proc: subprocess.Popen
+    port: int
+    log_path: Path
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/session"
+
+    def log_tail(self, chars=3000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
+def _answers(url) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as res:
+            return res.status == 200
+    except OSError:
+        return False
+
+
+def start(log_path: Path, env: dict | None = None, args=()) -> RunningServer:
+    """Start `python -m app` on a free port and wait until GET / answers 200."""
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child has its own copy of the descriptor
+    server = RunningServer(proc, port, log_path)
+    deadline = time.monotonic() + START_SECONDS
+    while not _answers(server.http + "/"):
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}:\n{server.log_tail()}")
+        if time.monotonic() > deadline:
+            stop(server)
+            raise RuntimeError(f"the server did not answer within {START_SECONDS} s:\n"
+                               f"{server.log_tail()}")
+        time.sleep(0.05)
+    return server
+
+
+def stop(server: RunningServer, kill=False):
+    """Terminate (or kill) the server and wait for it."""
+    proc = server.proc
+    if proc.poll() is None:
+        proc.kill() if kill else proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def running(log_path: Path, env: dict | None = None, args=()):
+    """A real server for the duration of the block; stopped whatever happens."""
+    server = start(log_path, env, args)
+    try:
+        yield server
+    finally:
+        stop(server)
