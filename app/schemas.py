@@ -347,7 +347,8 @@ SInt = Annotated[int, Strict()]
 SFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 SBool = Annotated[bool, Strict()]
 
-DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear"]
+DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear", "plane", "gaussians-regression"]
+FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
 OptimizerName = Literal["sgd", "momentum", "adam"]
 
 
@@ -361,7 +362,8 @@ class SessionConfig(BaseModel):
 
     dataset: DatasetName = "spiral"
     n_points: SInt = Field(300, ge=1, le=_LIMITS.max_points)
-    classes: SInt = Field(3, ge=_LIMITS.min_classes, le=_LIMITS.max_classes)
+    classes: SInt = Field(3, ge=1, le=_LIMITS.max_classes,
+                          description="2 or more for classification; 1 (one output) for a regression dataset")
     noise: Optional[SFloat] = Field(None, ge=0, le=10, allow_inf_nan=False,
                                    description="null: the dataset's default")
     test_fraction: SFloat = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
@@ -380,6 +382,11 @@ class SessionConfig(BaseModel):
                          description="steps per second; 0: as fast as a fair share allows")
     fps: SFloat = Field(30.0, ge=1, le=60, allow_inf_nan=False)
     grid_resolution: SInt = Field(100, ge=10, le=200)
+    regularization: RegularizationName = Field("l2", description="l2: λΣW²; l1: λΣ|W|")
+    features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1, max_length=7,
+                                        description="the network's inputs, computed from (x1, x2)")
+    neurons: SBool = Field(True, description="frames carry the per-neuron maps (`neurons`)")
+    health: SBool = Field(True, description="frames carry the network's health (`health`)")
 
 
 class _Message(BaseModel):
@@ -411,22 +418,36 @@ class ResetMessage(_Message):
 Coordinate = Annotated[SFloat, Field(ge=-1e6, le=1e6)]
 
 
+# A class index, or for a regression session a real target in [-1, 1].
+Label = Union[Annotated[SInt, Field(ge=0)], Annotated[SFloat, Field(ge=-1, le=1)]]
+
+
 class ProbeMessage(_Message):
     type: Literal["probe"]
     x: tuple[Coordinate, Coordinate]
-    label: Optional[Annotated[SInt, Field(ge=0)]] = None
+    label: Optional[Label] = None
 
 
 class PointsMessage(_Message):
     type: Literal["points"]
-    add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
+    add: Optional[list[tuple[Coordinate, Coordinate, Label]]] = Field(
         None, max_length=_LIMITS.max_points)
     clear: SBool = False
 
 
+class ParamMessage(_Message):
+    """Set one weight or bias of the live network by hand: applied at once, no reset."""
+    type: Literal["param"]
+    layer: SInt = Field(ge=0, description="affine layer, 0 = the first (inputs → first hidden layer)")
+    name: Literal["W", "b"]
+    index: list[Annotated[SInt, Field(ge=0)]] = Field(min_length=1, max_length=2,
+                                                      description="[i, j] for W (input i → unit j), [j] for b")
+    value: SFloat = Field(ge=-1e3, le=1e3)
+
+
 ClientMessage = Annotated[
     Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-          ProbeMessage, PointsMessage],
+          ProbeMessage, PointsMessage, ParamMessage],
     Field(discriminator="type"),
 ]
 
@@ -444,19 +465,76 @@ class HistoryBatch(BaseModel):
     total: list[Optional[float]]
     train_accuracy: list[Optional[float]]
     test_accuracy: list[Optional[float]]
+    train_r2: Optional[list[Optional[float]]] = None
+    test_r2: Optional[list[Optional[float]]] = None
 
 
 class Boundary(BaseModel):
     resolution: int
     extent: tuple[float, float, float, float]
     classes: int
-    encoding: Literal["u8-probs"]
-    data: str = Field(description="base64 of uint8 (R, R, C) in C order, round(255·p)")
+    encoding: Literal["u8-probs", "u8-values"]
+    range: Optional[tuple[float, float]] = Field(None, description="u8-values: the [lo, hi] the bytes span")
+    data: str = Field(description="base64 of uint8 (R, R, C) in C order: round(255·p), or for u8-values "
+                      "round(255·(v − lo)/(hi − lo))")
+
+
+class MapSet(BaseModel):
+    """Maps on an R×R grid, one after another, each as bytes over its own [lo, hi]."""
+    lo: list[float]
+    hi: list[float]
+    data: str
+
+
+class InputMaps(MapSet):
+    names: list[str]
+
+
+class LayerMaps(MapSet):
+    width: int
+    units: list[int] = Field(description="the units drawn (at most 8, the most active)")
+    more: int = Field(description="units not drawn")
+
+
+class Edges(BaseModel):
+    rows: list[int]
+    cols: list[int]
+    W: list[list[Optional[float]]]
+    b: list[Optional[float]]
+    dW: Optional[list[list[Optional[float]]]] = None
+    db: Optional[list[Optional[float]]] = None
+
+
+class Neurons(BaseModel):
+    resolution: int
+    extent: tuple[float, float, float, float]
+    encoding: Literal["u8-range"]
+    inputs: InputMaps
+    layers: list[LayerMaps]
+    edges: list[Edges]
+
+
+class LayerHealth(BaseModel):
+    layer: int
+    grad_norm: float
+    update_ratio: Optional[float]
+    dead: Optional[float]
+    saturated: Optional[float]
+
+
+class Hint(BaseModel):
+    key: str
+    vars: dict
+
+
+class Health(BaseModel):
+    layers: list[LayerHealth]
+    hint: Optional[Hint]
 
 
 class Points(BaseModel):
     X: list[tuple[float, float]]
-    y: list[int]
+    y: Union[list[int], list[float]] = Field(description="labels, or real targets for regression")
     test: list[bool]
 
 
@@ -465,9 +543,10 @@ class ProbeResult(BaseModel):
     scores: list[Optional[float]]
     probs: list[Optional[float]]
     hidden: list[list[Optional[float]]]
-    prediction: int
-    label: Optional[int] = None
+    prediction: Union[int, float, None] = Field(description="the class, or the predicted value for regression")
+    label: Union[int, float, None] = None
     loss: Optional[float] = None
+    squared_error: Optional[float] = Field(None, description="regression: (s − y)²")
     margins: Optional[list[Optional[float]]] = Field(None, description="svm: max(0, s_j − s_y + Δ)")
     terms: Optional[list[Optional[float]]] = Field(None, description="softmax: −ln p_j")
 
@@ -487,6 +566,10 @@ class Frame(BaseModel):
     test_accuracy: Optional[float]
     history: HistoryBatch
     boundary: Boundary
+    train_r2: Optional[float] = None
+    test_r2: Optional[float] = None
+    neurons: Optional[Neurons] = None
+    health: Optional[Health] = None
     probe: Optional[ProbeResult] = None
     points: Optional[Points] = Field(None, description="present when the points changed")
 

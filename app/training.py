@@ -9,24 +9,28 @@ import json
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
 from .boundary import BoundaryGrid, data_extent, grid_work
 from .datasets import DATASETS, add_points, make_dataset
-from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, softmax,
-                 svm_margins)
+from .features import DEFAULT_FEATURES, check_features, feature_matrix
+from .health import OSCILLATION_WINDOW, network_health
+from .inside import field_view, neurons_view, set_parameter
+from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, r2_score, regularize,
+                 softmax, svm_margins)
 
 # Fields that apply to the running network; every other field rebuilds it.
 LIVE_FIELDS = frozenset({
     "learning_rate", "reg", "loss", "margin", "batch_size", "optimizer",
-    "speed", "fps", "grid_resolution",
+    "speed", "fps", "grid_resolution", "regularization", "neurons", "health",
 })
 # Fields that define the points; changing one also drops user-added points.
 DATA_FIELDS = frozenset({"dataset", "n_points", "classes", "noise", "seed", "test_fraction"})
 
-HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
+HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy", "train_r2", "test_r2")
 HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
 
 
@@ -51,10 +55,18 @@ class TrainingConfig:
     speed: float = 0.0
     fps: float = 30.0
     grid_resolution: int = 100
+    regularization: str = "l2"
+    features: list = field(default_factory=lambda: list(DEFAULT_FEATURES))
+    neurons: bool = True    # frames carry the per-neuron maps
+    health: bool = True     # frames carry the network's health
 
     def __post_init__(self):
         if self.noise is None:
             self.noise = DATASETS[self.dataset].default_noise
+
+    @property
+    def regression(self):
+        return DATASETS[self.dataset].task == "regression"
 
     def to_dict(self):
         return asdict(self)
@@ -76,6 +88,11 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
         patch.setdefault("noise", spec.default_noise)
         if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
             patch["classes"] = spec.default_classes
+        # regression takes the mse loss; back to classification, softmax
+        if "loss" not in patch and (spec.task == "regression") != (config.loss == "mse"):
+            patch["loss"] = "mse" if spec.task == "regression" else "softmax"
+    if "features" in patch:
+        patch["features"] = check_features(patch["features"])
     return replace(config, **patch)
 
 
@@ -122,7 +139,8 @@ class History:
 
     def record(self, **values):
         for k in HISTORY_KEYS:
-            v = values[k] if k == "step" else finite(values[k]) if values[k] is not None else None
+            value = values.get(k)  # a metric the task does not have is None
+            v = value if k == "step" else finite(value) if value is not None else None
             self.points[k].append(v)
             self.unsent[k].append(v)
         if len(self.points["step"]) > HISTORY_LIMIT:
@@ -142,6 +160,13 @@ def accuracy(scores, y):
     return float((scores.argmax(axis=1) == y).mean()) if len(y) else None
 
 
+def metric(config, scores, y):
+    """Accuracy for classification, R² for regression (None without points)."""
+    if not len(y):
+        return None
+    return r2_score(scores, y) if config.regression else accuracy(scores, y)
+
+
 @dataclass
 class FrameSnapshot:
     net: Network          # a copy: training may go on while the frame is drawn
@@ -157,6 +182,8 @@ class FrameSnapshot:
     probe_point: tuple | None
     last_boundary: dict | None = None
     summary: tuple | None = None  # (data, reg, train acc, test acc), when the session has them
+    grads: list | None = None     # the last step's [(dW, db)], for the neurons view
+    health: dict | None = None    # the health view, computed with the snapshot
 
 
 def frame_work(snap: FrameSnapshot):
@@ -174,7 +201,8 @@ def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
 
     Pure but for ``grid``'s reused buffers: one thread at a time per grid.
     """
-    data, reg, train_acc, test_acc = snap.summary or evaluate(snap.net, snap.config, snap.dataset)
+    config = snap.config
+    data, reg, train_acc, test_acc = snap.summary or evaluate(snap.net, config, snap.dataset)
     out = {
         "type": "frame",
         "step": snap.step,
@@ -186,11 +214,22 @@ def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
         "test_accuracy": None if test_acc is None else finite(test_acc),
         "history": snap.history,
     }
+    if config.regression:  # R² instead of accuracy
+        out["train_r2"], out["test_r2"] = out["train_accuracy"], out["test_accuracy"]
+        out["train_accuracy"] = out["test_accuracy"] = None
     if snap.last_boundary is not None:
         out["boundary"] = snap.last_boundary
+    elif config.regression or config.features != list(DEFAULT_FEATURES):
+        out["boundary"] = field_view(snap.net, snap.extent, config.grid_resolution, config.features,
+                                     config.regression)
     else:
         with np.errstate(all="ignore"):
-            out["boundary"] = grid.encode(snap.net, snap.extent, snap.config.grid_resolution)
+            out["boundary"] = grid.encode(snap.net, snap.extent, config.grid_resolution)
+    if config.neurons and snap.status == "ok":
+        with np.errstate(all="ignore"):
+            out["neurons"] = neurons_view(snap.net, snap.extent, config.features, snap.grads)
+    if snap.health is not None:
+        out["health"] = snap.health
     if snap.points is not None:
         out["points"] = snap.points
     if snap.probe_point is not None:
@@ -199,22 +238,26 @@ def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
 
 
 def evaluate(net, config, dataset):
-    """(data loss on the training points, λR(W), train accuracy, test accuracy)."""
+    """(data loss on the training points, λR(W), train and test accuracy, or R² for regression)."""
     with np.errstate(all="ignore"):
-        scores = net.scores(dataset.X)
+        scores = net.scores(feature_matrix(dataset.X, config.features))
         test = dataset.test
         train_scores, test_scores = scores[~test], scores[test]
         y_train, y_test = dataset.y[~test], dataset.y[test]
         data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
-        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
-    return data, reg, accuracy(train_scores, y_train), accuracy(test_scores, y_test)
+        reg = regularize(config.regularization, net.weights, config.reg)[0]
+    return data, reg, metric(config, train_scores, y_train), metric(config, test_scores, y_test)
 
 
 def probe_values(net, config, x, label=None):
     """Scores, probabilities, hidden values and prediction at one point (float64);
-    with a label, its data loss and each class's term (SVM margins or −ln p)."""
-    X = np.asarray([x], dtype=np.float64)
+    with a label, its data loss and each class's term (SVM margins or −ln p).
+    Regression: the prediction is the predicted value, the label the target, and
+    `squared_error` (s − y)² comes with the loss ½(s − y)²."""
+    X = feature_matrix(np.asarray([x], dtype=np.float64), config.features)
+    if config.regression:
+        return _regression_probe(net, config, X, x, label)
     with np.errstate(all="ignore"):
         scores, cache = net.forward(X)
         out = {
@@ -232,6 +275,22 @@ def probe_values(net, config, x, label=None):
                 out["margins"] = [finite(v) for v in svm_margins(scores, y, config.margin)[0]]
             else:
                 out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
+    return out
+
+
+def _regression_probe(net, config, X, x, target):
+    with np.errstate(all="ignore"):
+        scores, cache = net.forward(X)
+        out = {
+            "x": [float(v) for v in x],
+            "scores": [finite(v) for v in scores[0]],
+            "probs": [finite(v) for v in softmax(scores)[0]],
+            "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
+            "prediction": finite(scores[0, 0]),
+        }
+        if target is not None:
+            error = float(scores[0, 0]) - float(target)
+            out.update(label=float(target), loss=finite(0.5 * error * error), squared_error=finite(error * error))
     return out
 
 
@@ -266,11 +325,19 @@ class TrainingSession:
         self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
         self.extent = data_extent(base.X)
         self.points_changed = True
+        self._build_inputs()
+
+    def _build_inputs(self):
+        """The network's inputs: the chosen features of the training and test points."""
+        features = self.config.features
+        self.inputs_train = feature_matrix(self.X_train, features)
+        self.inputs_test = feature_matrix(self.X_test, features)
 
     def reinitialize(self):
         """A fresh network from the seed; step, epoch, history and status cleared."""
         c = self.config
-        sizes = [2, *c.hidden_sizes, c.classes]
+        self._build_inputs()
+        sizes = [len(c.features), *c.hidden_sizes, c.classes]
         self.net = Network.create(sizes, c.activation, c.init, c.seed)
         self.optimizer = make_optimizer(c.optimizer)
         self.sampler = BatchSampler(len(self.y_train), c.batch_size, np.random.default_rng([c.seed, 1]))
@@ -279,6 +346,8 @@ class TrainingSession:
         self.status = "ok"
         self.history = History()
         self.last = None  # the newest step's losses
+        self.last_update = None  # the newest step's change of each W (for the health view)
+        self.recent_losses = deque(maxlen=OSCILLATION_WINDOW)
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
 
@@ -287,7 +356,7 @@ class TrainingSession:
         new = merge_config(self.config, patch)
         changed = changed_fields(self.config, new)
         self.config = new
-        if self.probe_point is not None and (self.probe_point[1] or 0) >= new.classes:
+        if self.probe_point is not None and not new.regression and (self.probe_point[1] or 0) >= new.classes:
             self.probe_point = (self.probe_point[0], None)  # that class no longer exists
         if changed & DATA_FIELDS:
             self.user_points = []
@@ -306,7 +375,8 @@ class TrainingSession:
 
     def add_points(self, points):
         """Add user points (x1, x2, label) as training points; the network keeps training."""
-        self.user_points.extend((float(a), float(b), int(k)) for a, b, k in points)
+        label = float if self.config.regression else int
+        self.user_points.extend((float(a), float(b), label(k)) for a, b, k in points)
         self._rebuild_training_data()
 
     def clear_points(self):
@@ -345,12 +415,16 @@ class TrainingSession:
     def _one_step(self):
         c = self.config
         idx, epoch_end = self.sampler.next()
-        X, y = (self.X_train, self.y_train) if idx is None else (self.X_train[idx], self.y_train[idx])
-        res = self.net.loss(X, y, c.loss, c.reg, c.margin)
+        X, y = (self.inputs_train, self.y_train) if idx is None else (self.inputs_train[idx], self.y_train[idx])
+        res = self.net.loss(X, y, c.loss, c.reg, c.margin, regularization=c.regularization)
         if not math.isfinite(res.total):
             self._diverge(res)
             return
+        before = [w.copy() for w in self.net.weights] if c.health else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
+        self.recent_losses.append(res.total)
+        if before is not None:
+            self.last_update = [w - b for w, b in zip(self.net.weights, before)]
         self.step_count += 1
         self.epoch += epoch_end
         self.last, self.last_full_batch = res, idx is None
@@ -364,13 +438,19 @@ class TrainingSession:
         self.running = False
         self.last = res
         self.history.record(step=self.step_count, data_loss=res.data_loss, reg_loss=res.reg_loss,
-                            total=res.total, train_accuracy=None, test_accuracy=None)
+                            total=res.total, **self._metrics(None, None))
 
     def _record(self, res, full_batch):
         """A history point for this step."""
         data, reg, train_acc, test_acc = self._summarize(res, full_batch)
         self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
-                            train_accuracy=train_acc, test_accuracy=test_acc)
+                            **self._metrics(train_acc, test_acc))
+
+    def _metrics(self, train, test):
+        """The history's metric fields: accuracy, or R² for regression (the other pair None)."""
+        if self.config.regression:
+            return {"train_accuracy": None, "test_accuracy": None, "train_r2": train, "test_r2": test}
+        return {"train_accuracy": train, "test_accuracy": test, "train_r2": None, "test_r2": None}
 
     def _summarize(self, res, full_batch):
         """(data loss, λR(W), train accuracy, test accuracy) at this step. Full
@@ -378,8 +458,8 @@ class TrainingSession:
         as the history records it), and keeps the values for the next frame."""
         if not full_batch:
             return self.evaluate()
-        values = (res.data_loss, res.reg_loss, accuracy(res.scores, self.y_train),
-                  accuracy(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
+        values = (res.data_loss, res.reg_loss, metric(self.config, res.scores, self.y_train),
+                  metric(self.config, self.net.scores(self.inputs_test), self.y_test))
         self._summary = (self.step_count, self.config, self.dataset, values)
         return values
 
@@ -415,10 +495,38 @@ class TrainingSession:
             net=self.net.copy(), config=self.config, extent=self.extent,
             dataset=self.dataset if summary is None else None,  # only evaluate() needs it
             step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
-            history=self.history.take_unsent(), points=points, probe_point=self.probe_point,
+            history=self._unsent_history(), points=points, probe_point=self.probe_point,
             summary=summary,
             # While diverged the last good boundary stays on screen.
-            last_boundary=self.last_boundary if self.status != "ok" else None)
+            last_boundary=self.last_boundary if self.status != "ok" else None,
+            grads=self._last_grads(), health=self.health())
+
+    def _unsent_history(self):
+        """The history points not yet sent; R² only in a regression session's."""
+        history = self.history.take_unsent()
+        if not self.config.regression:
+            del history["train_r2"], history["test_r2"]
+        return history
+
+    def _last_grads(self):
+        if not self.config.neurons or self.last is None:
+            return None
+        return [(dw.copy(), db.copy()) for dw, db in self.last.grads]
+
+    def health(self):
+        """The health view of the last step, or None (off, or no step yet)."""
+        c = self.config
+        if not c.health or self.last is None or self.status != "ok":
+            return None
+        with np.errstate(all="ignore"):
+            return network_health(self.net.weights, [dw for dw, _ in self.last.grads], self.last.hidden,
+                                  self.net.activation, list(self.recent_losses), c.optimizer, c.learning_rate,
+                                  c.init, self.last_update)
+
+    def set_parameter(self, layer, name, index, value):
+        """A hand edit of one weight or bias: applied now, training goes on from it."""
+        set_parameter(self.net, layer, name, index, value)
+        self._summary = None  # the kept values are of the network before the edit
 
     def render(self, snap):
         """The `frame` message for a snapshot, drawn with this session's grid."""
@@ -445,7 +553,7 @@ class TrainingSession:
         return self.render(self.snapshot())
 
     def points_payload(self):
-        """The session's points: X, y, test flags (the dataset plus user points)."""
+        """The session's points: X, y (labels, or targets for regression), test flags (the dataset plus user points)."""
         ds = self.dataset
         return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
 
@@ -461,6 +569,9 @@ class ConfigError(ValueError):
 def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
     """Cross-field checks the per-field ranges cannot express."""
     spec = DATASETS[config.dataset]
+    if (spec.task == "regression") != (config.loss == "mse"):
+        raise ConfigError("loss", f"{config.dataset} is a {spec.task} dataset: its loss is "
+                                  + ("mse" if spec.task == "regression" else "softmax or svm"))
     if not spec.min_classes <= config.classes <= spec.max_classes:
         raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
                                      f"{spec.max_classes} classes")

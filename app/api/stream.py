@@ -18,6 +18,7 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 
+from ..inside import ParamError
 from ..schemas import ClientMessage, SessionConfig
 from ..sessions import LiveSession, SessionRefused, SessionStore
 from ..training import (DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config,
@@ -49,7 +50,7 @@ def validation_error(exc: ValidationError, default_field=None):
     first = exc.errors(include_input=False, include_url=False)[0]
     loc = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union"))]
     # A discriminated union puts the message type first in the location.
-    if len(loc) > 1 and loc[0] in ("config", "play", "pause", "step", "reset", "probe", "points"):
+    if len(loc) > 1 and loc[0] in ("config", "play", "pause", "step", "reset", "probe", "points", "param"):
         loc = loc[1:]
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = ["type"]  # an unknown message type: the field at fault is `type`
@@ -296,6 +297,16 @@ class Connection:
             await self.set_probe(msg)
         elif kind == "points":
             await self.change_points(msg)
+        elif kind == "param":
+            await self.set_param(msg)
+
+    async def set_param(self, msg):
+        """One weight or bias typed by hand: applied to the live network, no reset."""
+        t = self.training
+        try:
+            await self.locked(t.set_parameter, msg.layer, msg.name, list(msg.index), msg.value)
+        except ParamError as exc:
+            self.post(error(str(exc), exc.field))
 
     async def run_steps(self, n):
         """Exactly n steps (fewer only if the network diverges), in slices so
@@ -324,10 +335,20 @@ class Connection:
         reset = await self.locked(t.apply_config, clean)
         self.post({"type": "config", "config": t.config.to_dict(), "reset": reset})
 
+    def labels_fit(self, labels):
+        """Whether labels fit the session: class indices, or for regression any target
+        (the message's schema keeps those in [-1, 1])."""
+        if self.training.config.regression:
+            return True
+        return all(type(label) is int and label < self.training.config.classes for label in labels)
+
+    def class_range(self):
+        return f"integers between 0 and {self.training.config.classes - 1}"
+
     async def set_probe(self, msg):
         t = self.training
-        if msg.label is not None and msg.label >= t.config.classes:
-            self.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
+        if msg.label is not None and not self.labels_fit([msg.label]):
+            self.post(error(f"label must be one of the {self.class_range()}", "label"))
             return
         t.probe_point = (tuple(msg.x), msg.label)
         self.post({"type": "probe", **await self.locked(t.probe, *t.probe_point)})
@@ -337,9 +358,8 @@ class Connection:
         if msg.clear:
             await self.locked(t.clear_points)
         if msg.add:
-            classes = t.config.classes
-            if any(label >= classes for _, _, label in msg.add):
-                self.post(error(f"labels must be between 0 and {classes - 1}", "add"))
+            if not self.labels_fit([label for _, _, label in msg.add]):
+                self.post(error(f"labels must be {self.class_range()}", "add"))
                 return
             if t.n_points + len(msg.add) > self.settings.max_points:
                 self.post(error(f"a session holds at most {self.settings.max_points} points", "add"))

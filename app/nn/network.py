@@ -19,7 +19,7 @@ from .layers import (
 )
 from .losses import loss_terms, regularize
 
-MAX_HIDDEN_LAYERS = 5
+MAX_HIDDEN_LAYERS = 6   # the page's limit (TF Playground's); REST v1 allows 5 (Settings)
 INITS = ("small", "xavier", "he")
 
 

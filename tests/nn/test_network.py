@@ -201,8 +201,8 @@ def test_constructor_rejects_bad_arguments():
     with pytest.raises(ValueError):
         Network([])
     with pytest.raises(ValueError):
-        Network.create([2] + [4] * 6 + [3])          # 6 hidden layers: one too many
-    assert len(Network.create([2] + [4] * 5 + [3]).layers) == 6
+        Network.create([2] + [4] * 7 + [3])          # 7 hidden layers: one too many
+    assert len(Network.create([2] + [4] * 6 + [3]).layers) == 7
 
 
 # --- float32 -------------------------------------------------------------------------
