@@ -305,6 +305,27 @@ class CreateModelResponse(BaseModel):
     model: ModelValues
 
 
+class LiveLayerValues(BaseModel):
+    """A live layer's W and b: null where a diverged network holds a non-finite number."""
+
+    W: list[list[Optional[float]]]
+    b: list[Optional[float]]
+
+
+class LiveModelValues(BaseModel):
+    activation: ActivationName
+    layers: list[LiveLayerValues]
+
+
+class SessionModel(BaseModel):
+    """A live session's network now: its inputs are `features` of each point (x1, x2)."""
+
+    session: str
+    step: int
+    features: list[str]
+    model: LiveModelValues
+
+
 class ParameterRange(BaseModel):
     """A query parameter's default and its range (null: no default / no bound)."""
 

@@ -92,7 +92,10 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
         if "loss" not in patch and (spec.task == "regression") != (config.loss == "mse"):
             patch["loss"] = "mse" if spec.task == "regression" else "softmax"
     if "features" in patch:
-        patch["features"] = check_features(patch["features"])
+        try:
+            patch["features"] = check_features(patch["features"])
+        except ValueError as e:
+            raise ConfigError("features", str(e)) from None
     return replace(config, **patch)
 
 

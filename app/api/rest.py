@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from ..config import Settings, get_settings
+from ..inside import model_payload
 from ..nn import Network, example_losses, r2_score, regularize, softmax
 from ..schemas import (
     BackwardRequest,
@@ -38,6 +39,7 @@ from ..schemas import (
     ForwardRequest,
     ForwardResponse,
     ModelParams,
+    SessionModel,
     StepRequest,
     StepResponse,
 )
@@ -467,3 +469,20 @@ def get_dataset(
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
     return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes,
             "task": ds.task}
+
+
+def _session_model(training):
+    with training.lock:
+        return {"step": training.step_count, "features": list(training.config.features),
+                "model": model_payload(training.net)}
+
+
+@router.get("/sessions/{session_id}/model", response_model=SessionModel,
+            responses={404: {"description": "no live session has this id"}},
+            summary="The network of a live session, as it is now (a REST v1 model)")
+async def session_model(request: Request, session_id: str = Path(description="the `session` of its hello")):
+    live = request.app.state.sessions.sessions.get(session_id)
+    if live is None:
+        raise ApiError(404, ["path", "session_id"], "no live session has this id", "not_found")
+    out = await run_in_threadpool(_session_model, live.training)
+    return {"session": session_id, **out}

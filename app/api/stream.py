@@ -48,7 +48,9 @@ def validation_error(exc: ValidationError, default_field=None):
     """The first problem of a pydantic error as an `error` message naming the
     field (for a config, the config field itself: "learning_rate")."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    loc = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union"))]
+    # (a union names its member types in the location: "label.constrained-int")
+    loc = [str(p) for p in first["loc"]
+           if not str(p).startswith(("function-", "tagged-union", "constrained-")) and p not in ("int", "float")]
     # A discriminated union puts the message type first in the location.
     if len(loc) > 1 and loc[0] in ("config", "play", "pause", "step", "reset", "probe", "points", "param"):
         loc = loc[1:]
