@@ -12,8 +12,8 @@ snapshot to a socket pair and reads the JSON text back, with asyncio streams:
 no helper thread, no blocking.
 
 Messages are length-prefixed pickles: 8 bytes of big-endian length, then
-pickle.dumps((request id, snapshot)) one way and (request id, text, seconds)
-the other. The worker draws them in order, one at a time.
+pickle.dumps((request id, snapshot)) one way and (request id, parts, seconds,
+error) the other, parts as app/views.py's render_parts() returns them. The worker draws them in order, one at a time.
 
 The worker ends when its socket closes: when the server stops, or dies.
 forkserver: the worker forks from a clean server process that has the modules
@@ -31,7 +31,7 @@ import time
 
 from .boundary import BoundaryGrid
 from .runtime import keep_freed_memory, one_blas_thread
-from .training import frame_json, render_frame
+from .views import render_parts
 
 _HEADER = struct.Struct("!Q")
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -68,7 +68,7 @@ class FrameWorker:
         self._listener = asyncio.create_task(self._listen())
 
     async def draw(self, snapshot):
-        """(the frame's JSON text, the CPU seconds the worker took to draw it:
+        """(the frame's parts, the CPU seconds the worker took to draw it:
         its cost, whatever else the machine was doing meanwhile)."""
         if self._writer is None or self._writer.is_closing():
             raise FrameWorkerDied("the frame worker is not running")
@@ -142,7 +142,7 @@ def worker_main(sock: socket.socket):
             request, snapshot = pickle.loads(body)
             start = time.process_time()
             try:
-                text, error = frame_json(render_frame(snapshot, grid)), None
+                text, error = render_parts(snapshot, grid), None
             except Exception as exc:  # that frame fails, not the worker
                 text, error = None, f"{type(exc).__name__}: {exc}"
             reply = pickle.dumps((request, text, time.process_time() - start, error),

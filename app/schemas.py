@@ -466,9 +466,14 @@ class ParamMessage(_Message):
     value: SFloat = Field(ge=-1e3, le=1e3)
 
 
+class ModelMessage(_Message):
+    """Ask for the live network in the REST v1 model format."""
+    type: Literal["model"]
+
+
 ClientMessage = Annotated[
     Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-          ProbeMessage, PointsMessage, ParamMessage],
+          ProbeMessage, PointsMessage, ModelMessage, ParamMessage],
     Field(discriminator="type"),
 ]
 
@@ -610,13 +615,20 @@ class SessionLimits(BaseModel):
 class Hello(BaseModel):
     type: Literal["hello"]
     session: str
-    token: str
+    token: Optional[str] = Field(description="the secret that controls the session; null for a viewer")
+    role: Literal["driver", "viewer"] = "driver"
     config: SessionConfig
     limits: SessionLimits
     step: int
     running: bool
     status: Literal["ok", "diverged"]
     points: Points
+    history: Optional[HistoryBatch] = Field(None, description="every history point kept so far")
+
+
+class ModelReply(BaseModel):
+    type: Literal["model"]
+    model: dict = Field(description="the live network in the REST v1 model format")
 
 
 class ConfigReply(BaseModel):

@@ -1,7 +1,8 @@
 """TrainingSession: one live run — data, network, optimizer, history, status.
 
-No web imports: the stream router drives it, a notebook can too. Every method
-is synchronous and is called from one thread at a time.
+No web imports: the live session (app/live.py) drives it, a notebook can too.
+Every method is synchronous and is called from one thread at a time (the
+caller holds ``lock``).
 """
 from __future__ import annotations
 
@@ -10,118 +11,26 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
-from .boundary import BoundaryGrid, data_extent, grid_work
-from .datasets import DATASETS, add_points, make_dataset
-from .features import DEFAULT_FEATURES, check_features, feature_matrix
+from .boundary import data_extent
+from .datasets import add_points, make_dataset
+from .features import feature_matrix
 from .health import OSCILLATION_WINDOW, network_health
-from .inside import field_view, neurons_view, set_parameter
-from .nn import (BatchSampler, Network, example_losses, log_softmax, make_optimizer, r2_score, regularize,
-                 softmax, svm_margins)
+from .inference import finite, probe_values
+from .inside import model_payload, set_parameter
+from .nn import BatchSampler, Network, make_optimizer
+from .session_config import (CONFIG_FIELDS, DATA_FIELDS, LIVE_FIELDS, ConfigError,  # noqa: F401
+                             TrainingConfig, changed_fields, check_config, merge_config)
+from .tasks import task_of
+from .boundary import BoundaryGrid
+from .subscribers import BuiltFrame, Subscriber
+from .views import FrameSnapshot, evaluate, frame_body, render_parts
 
-# Fields that apply to the running network; every other field rebuilds it.
-LIVE_FIELDS = frozenset({
-    "learning_rate", "reg", "loss", "margin", "batch_size", "optimizer",
-    "speed", "fps", "grid_resolution", "regularization", "neurons", "health",
-})
-# Fields that define the points; changing one also drops user-added points.
-DATA_FIELDS = frozenset({"dataset", "n_points", "classes", "noise", "seed", "test_fraction"})
-
-HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy", "train_r2", "test_r2")
+HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
+REGRESSION_HISTORY_KEYS = HISTORY_KEYS + ("train_r2", "test_r2")  # accuracy stays, as None
 HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
-
-
-@dataclass
-class TrainingConfig:
-    """Every setting of a session; the defaults are the CS231n spiral case study."""
-    dataset: str = "spiral"
-    n_points: int = 300
-    classes: int = 3
-    noise: float | None = None          # None: the dataset's default
-    test_fraction: float = 0.2
-    seed: int = 0
-    hidden_sizes: list = field(default_factory=lambda: [100])
-    activation: str = "relu"
-    init: str = "small"
-    loss: str = "softmax"
-    margin: float = 1.0
-    reg: float = 5e-4
-    learning_rate: float = 1.0
-    batch_size: int = 0
-    optimizer: str = "sgd"
-    speed: float = 0.0
-    fps: float = 30.0
-    grid_resolution: int = 100
-    regularization: str = "l2"
-    features: list = field(default_factory=lambda: list(DEFAULT_FEATURES))
-    neurons: bool = True    # frames carry the per-neuron maps
-    health: bool = True     # frames carry the network's health
-
-    def __post_init__(self):
-        if self.noise is None:
-            self.noise = DATASETS[self.dataset].default_noise
-
-    @property
-    def regression(self):
-        return DATASETS[self.dataset].task == "regression"
-
-    def to_dict(self):
-        return asdict(self)
-
-
-CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
-
-
-def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
-    """The config after a partial update.
-
-    Switching the dataset without naming ``noise`` or ``classes`` takes the new
-    dataset's default noise and keeps the class count if the dataset allows it
-    (xor and moons have exactly 2), as a user switching datasets would expect.
-    """
-    patch = dict(patch)
-    if "dataset" in patch and patch["dataset"] != config.dataset:
-        spec = DATASETS[patch["dataset"]]
-        patch.setdefault("noise", spec.default_noise)
-        if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
-            patch["classes"] = spec.default_classes
-        # regression takes the mse loss; back to classification, softmax
-        if "loss" not in patch and (spec.task == "regression") != (config.loss == "mse"):
-            patch["loss"] = "mse" if spec.task == "regression" else "softmax"
-    if "features" in patch:
-        try:
-            patch["features"] = check_features(patch["features"])
-        except ValueError as e:
-            raise ConfigError("features", str(e)) from None
-    return replace(config, **patch)
-
-
-def to_json(message) -> str:
-    """Strict, compact JSON: a NaN that slipped through raises instead of being sent."""
-    return json.dumps(message, allow_nan=False, separators=(",", ":"))
-
-
-def frame_json(frame) -> str:
-    """to_json(frame), with the boundary's base64 text spliced in as it is:
-    base64 needs no escaping, and scanning its 40 KB for escapes would be half
-    the cost of the JSON. (The boundary is put last; key order means nothing.)"""
-    boundary = frame["boundary"]
-    rest = to_json({k: v for k, v in frame.items() if k != "boundary"})
-    head = to_json({k: v for k, v in boundary.items() if k != "data"})
-    return f'{rest[:-1]},"boundary":{head[:-1]},"data":"{boundary["data"]}"}}}}'
-
-
-def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
-    return {k for k in CONFIG_FIELDS if getattr(new, k) != getattr(old, k)}
-
-
-def finite(x):
-    """A float for JSON, or None where the value is NaN or infinite."""
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 class History:
@@ -129,172 +38,62 @@ class History:
 
     Every ``stride``-th step is recorded; when the kept points pass the limit
     every other one is dropped and the stride doubles, so the curve stays dense
-    at the start and bounded in memory however long the run.
+    at the start and bounded in memory however long the run. Each point has a
+    sequence number, so that every connection reads the history through its
+    own cursor (``tail()``), and nothing is consumed by reading it.
     """
 
-    def __init__(self):
-        self.points = {k: [] for k in HISTORY_KEYS}
+    _generations = iter(range(1, 1 << 62))
+
+    def __init__(self, keys=HISTORY_KEYS):
+        self.keys = keys
+        self.points = {k: [] for k in keys}
+        self.seq = []
         self.stride = 1
-        self.unsent = {k: [] for k in HISTORY_KEYS}
+        self.recorded = 0
+        self.generation = next(History._generations)  # a new history: every cursor starts over
 
     def due(self, step):
         return step % self.stride == 0
 
     def record(self, **values):
-        for k in HISTORY_KEYS:
+        for k in self.keys:
             value = values.get(k)  # a metric the task does not have is None
             v = value if k == "step" else finite(value) if value is not None else None
             self.points[k].append(v)
-            self.unsent[k].append(v)
-        if len(self.points["step"]) > HISTORY_LIMIT:
-            for k in HISTORY_KEYS:
+        self.recorded += 1
+        self.seq.append(self.recorded)
+        if len(self.seq) > HISTORY_LIMIT:
+            for k in self.keys:
                 self.points[k] = self.points[k][::2]
+            self.seq = self.seq[::2]
             self.stride *= 2
 
     def take_unsent(self):
-        out, self.unsent = self.unsent, {k: [] for k in HISTORY_KEYS}
-        return out
+        """The points recorded since the last call (a notebook's reader; the
+        server's connections each read through their own cursor)."""
+        tail = self.tail(getattr(self, "_taken", (0, 0)))
+        self._taken = self.cursor()
+        return tail["points"]
+
+    def cursor(self):
+        """A cursor past every point recorded so far."""
+        return (self.generation, self.recorded)
+
+    def tail(self, cursor=(0, 0)):
+        """The points after ``cursor`` (all of them for another generation), as
+        {"generation", "seq", "points"}: a copy, safe to read elsewhere."""
+        generation, last = cursor
+        start = 0
+        if generation == self.generation:
+            start = len(self.seq)
+            while start > 0 and self.seq[start - 1] > last:
+                start -= 1
+        return {"generation": self.generation, "seq": self.seq[start:],
+                "points": {k: v[start:] for k, v in self.points.items()}}
 
     def __len__(self):
-        return len(self.points["step"])
-
-
-def accuracy(scores, y):
-    return float((scores.argmax(axis=1) == y).mean()) if len(y) else None
-
-
-def metric(config, scores, y):
-    """Accuracy for classification, R² for regression (None without points)."""
-    if not len(y):
-        return None
-    return r2_score(scores, y) if config.regression else accuracy(scores, y)
-
-
-@dataclass
-class FrameSnapshot:
-    net: Network          # a copy: training may go on while the frame is drawn
-    config: TrainingConfig
-    dataset: object       # None when the summary is given: nothing to evaluate
-    extent: list
-    step: int
-    epoch: int
-    running: bool
-    status: str
-    history: dict
-    points: dict | None
-    probe_point: tuple | None
-    last_boundary: dict | None = None
-    summary: tuple | None = None  # (data, reg, train acc, test acc), when the session has them
-    grads: list | None = None     # the last step's [(dW, db)], for the neurons view
-    health: dict | None = None    # the health view, computed with the snapshot
-
-
-def frame_work(snap: FrameSnapshot):
-    """About how many multiply-adds drawing this snapshot takes: the boundary,
-    and a forward pass over every point unless the snapshot has its summary."""
-    work = 0 if snap.last_boundary is not None else grid_work(snap.net, snap.config.grid_resolution)
-    if snap.summary is None:
-        sizes = snap.net.sizes
-        work += len(snap.dataset.y) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    return work
-
-
-def render_frame(snap: FrameSnapshot, grid: BoundaryGrid):
-    """The `frame` message for a snapshot (a dict of JSON-safe values).
-
-    Pure but for ``grid``'s reused buffers: one thread at a time per grid.
-    """
-    config = snap.config
-    data, reg, train_acc, test_acc = snap.summary or evaluate(snap.net, config, snap.dataset)
-    out = {
-        "type": "frame",
-        "step": snap.step,
-        "epoch": snap.epoch,
-        "running": snap.running,
-        "status": snap.status,
-        "loss": {"data": finite(data), "reg": finite(reg), "total": finite(data + reg)},
-        "train_accuracy": None if train_acc is None else finite(train_acc),
-        "test_accuracy": None if test_acc is None else finite(test_acc),
-        "history": snap.history,
-    }
-    if config.regression:  # R² instead of accuracy
-        out["train_r2"], out["test_r2"] = out["train_accuracy"], out["test_accuracy"]
-        out["train_accuracy"] = out["test_accuracy"] = None
-    if snap.last_boundary is not None:
-        out["boundary"] = snap.last_boundary
-    elif config.regression or config.features != list(DEFAULT_FEATURES):
-        out["boundary"] = field_view(snap.net, snap.extent, config.grid_resolution, config.features,
-                                     config.regression)
-    else:
-        with np.errstate(all="ignore"):
-            out["boundary"] = grid.encode(snap.net, snap.extent, config.grid_resolution)
-    if config.neurons and snap.status == "ok":
-        with np.errstate(all="ignore"):
-            out["neurons"] = neurons_view(snap.net, snap.extent, config.features, snap.grads)
-    if snap.health is not None:
-        out["health"] = snap.health
-    if snap.points is not None:
-        out["points"] = snap.points
-    if snap.probe_point is not None:
-        out["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
-    return out
-
-
-def evaluate(net, config, dataset):
-    """(data loss on the training points, λR(W), train and test accuracy, or R² for regression)."""
-    with np.errstate(all="ignore"):
-        scores = net.scores(feature_matrix(dataset.X, config.features))
-        test = dataset.test
-        train_scores, test_scores = scores[~test], scores[test]
-        y_train, y_test = dataset.y[~test], dataset.y[test]
-        data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
-            if len(y_train) else 0.0
-        reg = regularize(config.regularization, net.weights, config.reg)[0]
-    return data, reg, metric(config, train_scores, y_train), metric(config, test_scores, y_test)
-
-
-def probe_values(net, config, x, label=None):
-    """Scores, probabilities, hidden values and prediction at one point (float64);
-    with a label, its data loss and each class's term (SVM margins or −ln p).
-    Regression: the prediction is the predicted value, the label the target, and
-    `squared_error` (s − y)² comes with the loss ½(s − y)²."""
-    X = feature_matrix(np.asarray([x], dtype=np.float64), config.features)
-    if config.regression:
-        return _regression_probe(net, config, X, x, label)
-    with np.errstate(all="ignore"):
-        scores, cache = net.forward(X)
-        out = {
-            "x": [float(v) for v in x],
-            "scores": [finite(v) for v in scores[0]],
-            "probs": [finite(v) for v in softmax(scores)[0]],
-            "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
-            "prediction": int(scores[0].argmax()),
-        }
-        if label is not None:
-            y = np.asarray([label])
-            out["label"] = int(label)
-            out["loss"] = finite(example_losses(config.loss, scores, y, config.margin)[0])
-            if config.loss == "svm":
-                out["margins"] = [finite(v) for v in svm_margins(scores, y, config.margin)[0]]
-            else:
-                out["terms"] = [finite(v) for v in -log_softmax(scores)[0]]
-    return out
-
-
-def _regression_probe(net, config, X, x, target):
-    with np.errstate(all="ignore"):
-        scores, cache = net.forward(X)
-        out = {
-            "x": [float(v) for v in x],
-            "scores": [finite(v) for v in scores[0]],
-            "probs": [finite(v) for v in softmax(scores)[0]],
-            "hidden": [[finite(v) for v in h[0]] for h in Network.hidden(cache)],
-            "prediction": finite(scores[0, 0]),
-        }
-        if target is not None:
-            error = float(scores[0, 0]) - float(target)
-            out.update(label=float(target), loss=finite(0.5 * error * error), squared_error=finite(error * error))
-    return out
+        return len(self.seq)
 
 
 class TrainingSession:
@@ -305,14 +104,12 @@ class TrainingSession:
         self.user_points: list = []
         self.running = False
         self.probe_point = None  # (x, label or None)
-        self.boundary = BoundaryGrid()
         # Held by whoever changes or reads the network: the training thread,
         # or the event loop taking a frame's snapshot while that thread is busy
         # with another session.
         self.lock = threading.Lock()
-        self._last_boundary = None  # shown again while diverged
-        self._last_frame_text = None
-        self.points_changed = True  # the next frame carries the points
+        self.points_version = 0  # changes whenever the points do
+        self.version = 0         # changes whenever the network's parameters do
         self._build_data()
         self.reinitialize()
 
@@ -327,7 +124,7 @@ class TrainingSession:
         self.X_train, self.y_train = ds.X[~ds.test], ds.y[~ds.test]
         self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
         self.extent = data_extent(base.X)
-        self.points_changed = True
+        self.points_version += 1
         self._build_inputs()
 
     def _build_inputs(self):
@@ -339,15 +136,17 @@ class TrainingSession:
     def reinitialize(self):
         """A fresh network from the seed; step, epoch, history and status cleared."""
         c = self.config
+        self.task = task_of(c.dataset)
         self._build_inputs()
-        sizes = [len(c.features), *c.hidden_sizes, c.classes]
+        sizes = [self.task.input_width(self.dataset, c.features), *c.hidden_sizes, self.task.output_width(c)]
         self.net = Network.create(sizes, c.activation, c.init, c.seed)
         self.optimizer = make_optimizer(c.optimizer)
         self.sampler = BatchSampler(len(self.y_train), c.batch_size, np.random.default_rng([c.seed, 1]))
         self.step_count = 0
         self.epoch = 0
         self.status = "ok"
-        self.history = History()
+        self.history = History(REGRESSION_HISTORY_KEYS if self.task.metric == "r2" else HISTORY_KEYS)
+        self.version += 1
         self.last = None  # the newest step's losses
         self.last_update = None  # the newest step's change of each W (for the health view)
         self.recent_losses = deque(maxlen=OSCILLATION_WINDOW)
@@ -429,6 +228,7 @@ class TrainingSession:
         if before is not None:
             self.last_update = [w - b for w, b in zip(self.net.weights, before)]
         self.step_count += 1
+        self.version += 1
         self.epoch += epoch_end
         self.last, self.last_full_batch = res, idx is None
         if self.history.due(self.step_count):
@@ -441,19 +241,14 @@ class TrainingSession:
         self.running = False
         self.last = res
         self.history.record(step=self.step_count, data_loss=res.data_loss, reg_loss=res.reg_loss,
-                            total=res.total, **self._metrics(None, None))
+                            total=res.total)
 
     def _record(self, res, full_batch):
         """A history point for this step."""
-        data, reg, train_acc, test_acc = self._summarize(res, full_batch)
+        data, reg, train, test = self._summarize(res, full_batch)
+        metric = "r2" if self.task.metric == "r2" else "accuracy"
         self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
-                            **self._metrics(train_acc, test_acc))
-
-    def _metrics(self, train, test):
-        """The history's metric fields: accuracy, or R² for regression (the other pair None)."""
-        if self.config.regression:
-            return {"train_accuracy": None, "test_accuracy": None, "train_r2": train, "test_r2": test}
-        return {"train_accuracy": train, "test_accuracy": test, "train_r2": None, "test_r2": None}
+                            **{f"train_{metric}": train, f"test_{metric}": test})
 
     def _summarize(self, res, full_batch):
         """(data loss, λR(W), train accuracy, test accuracy) at this step. Full
@@ -461,8 +256,9 @@ class TrainingSession:
         as the history records it), and keeps the values for the next frame."""
         if not full_batch:
             return self.evaluate()
-        values = (res.data_loss, res.reg_loss, metric(self.config, res.scores, self.y_train),
-                  metric(self.config, self.net.scores(self.inputs_test), self.y_test))
+        score = self.task.score
+        values = (res.data_loss, res.reg_loss, score(res.scores, self.y_train),
+                  score(self.net.scores(self.inputs_test), self.y_test) if len(self.y_test) else None)
         self._summary = (self.step_count, self.config, self.dataset, values)
         return values
 
@@ -477,7 +273,7 @@ class TrainingSession:
 
     def evaluate(self):
         """(data loss on the training points, λR(W), train accuracy, test accuracy) now."""
-        return evaluate(self.net, self.config, self.dataset)
+        return evaluate(self.net, self.config, self.task, self.dataset)
 
     # ---- what the client sees ----------------------------------------------
 
@@ -485,31 +281,19 @@ class TrainingSession:
         """Scores, probabilities, hidden values and prediction at one point (float64)."""
         return probe_values(self.net, self.config, x, label)
 
-    def snapshot(self):
+    def snapshot(self, reuse=None):
         """What the next frame shows, frozen: cheap, taken between training
-        steps, so that the frame can be drawn elsewhere while training goes on."""
-        points = None
-        if self.points_changed:
-            points, self.points_changed = self.points_payload(), False
+        steps, so that the frame can be drawn elsewhere while training goes on.
+        ``reuse``: view texts known to be unchanged, drawn as they are."""
         # While playing, the last step's values (the numbers tick by at fps and
         # would be one step newer); paused, the network as it is now.
         summary = self.current_summary() if self.running else None
         return FrameSnapshot(
-            net=self.net.copy(), config=self.config, extent=self.extent,
+            net=self.net.copy(), config=self.config, task=self.task, extent=self.extent,
             dataset=self.dataset if summary is None else None,  # only evaluate() needs it
-            step=self.step_count, epoch=self.epoch, running=self.running, status=self.status,
-            history=self._unsent_history(), points=points, probe_point=self.probe_point,
-            summary=summary,
-            # While diverged the last good boundary stays on screen.
-            last_boundary=self.last_boundary if self.status != "ok" else None,
-            grads=self._last_grads(), health=self.health())
-
-    def _unsent_history(self):
-        """The history points not yet sent; R² only in a regression session's."""
-        history = self.history.take_unsent()
-        if not self.config.regression:
-            del history["train_r2"], history["test_r2"]
-        return history
+            version=self.version, step=self.step_count, epoch=self.epoch, running=self.running,
+            status=self.status, probe_point=self.probe_point, summary=summary,
+            reuse=reuse or {}, grads=self._last_grads(), health=self.health())
 
     def _last_grads(self):
         if not self.config.neurons or self.last is None:
@@ -529,60 +313,32 @@ class TrainingSession:
     def set_parameter(self, layer, name, index, value):
         """A hand edit of one weight or bias: applied now, training goes on from it."""
         set_parameter(self.net, layer, name, index, value)
+        self.version += 1     # the views drawn from the network are out of date
         self._summary = None  # the kept values are of the network before the edit
 
-    def render(self, snap):
-        """The `frame` message for a snapshot, drawn with this session's grid."""
-        out = render_frame(snap, self.boundary)
-        self._last_boundary, self._last_frame_text = out["boundary"], None
-        return out
-
-    def remember_frame(self, text):
-        """A frame drawn elsewhere (as its JSON text): its boundary is the one
-        shown again if the network diverges."""
-        self._last_boundary, self._last_frame_text = None, text
-
-    @property
-    def last_boundary(self):
-        """The boundary of the last frame drawn (read from its text only when
-        needed: rarely, so not for every frame)."""
-        if self._last_boundary is None and self._last_frame_text is not None:
-            self._last_boundary = json.loads(self._last_frame_text)["boundary"]
-            self._last_frame_text = None
-        return self._last_boundary
+    def frame_text(self):
+        """One `frame` message's JSON text, drawn here and now, with the history
+        and points this session's own reader has not had (for a notebook or a
+        test; the server draws frames in its frame pool)."""
+        if not hasattr(self, "_reader"):
+            self._reader, self._grid = Subscriber("driver"), BoundaryGrid()
+        frame = BuiltFrame(frame_body(render_parts(self.snapshot(), self._grid)),
+                           self.history.tail(self._reader.cursor), self.points_version,
+                           self.points_json())
+        return frame.text_for(self._reader)
 
     def frame(self):
-        """One `frame` message, now."""
-        return self.render(self.snapshot())
+        """One `frame` message (a dict), drawn here and now: see frame_text()."""
+        return json.loads(self.frame_text())
 
     def points_payload(self):
-        """The session's points: X, y (labels, or targets for regression), test flags (the dataset plus user points)."""
+        """The session's points: X, y, test flags (the dataset plus user points)."""
         ds = self.dataset
         return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
 
+    def points_json(self):
+        return json.dumps(self.points_payload(), separators=(",", ":"))
 
-class ConfigError(ValueError):
-    """A config that is valid field by field but not as a whole; names the field."""
-
-    def __init__(self, field, message):
-        super().__init__(message)
-        self.field = field
-
-
-def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
-    """Cross-field checks the per-field ranges cannot express."""
-    spec = DATASETS[config.dataset]
-    if (spec.task == "regression") != (config.loss == "mse"):
-        raise ConfigError("loss", f"{config.dataset} is a {spec.task} dataset: its loss is "
-                                  + ("mse" if spec.task == "regression" else "softmax or svm"))
-    if not spec.min_classes <= config.classes <= spec.max_classes:
-        raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
-                                     f"{spec.max_classes} classes")
-    if config.noise > spec.max_noise:
-        raise ConfigError("noise", f"noise for {config.dataset} must be at most {spec.max_noise}")
-    if config.n_points < config.classes:
-        raise ConfigError("n_points", "n_points must be at least the number of classes")
-    if config.n_points - round(config.test_fraction * config.n_points) < 1:
-        raise ConfigError("test_fraction", "test_fraction leaves no training points")
-    if config.n_points + extra_points > max_points:
-        raise ConfigError("n_points", f"a session holds at most {max_points} points")
+    def model(self):
+        """The network in the REST v1 model format (POST it to /api/v1/forward as it is)."""
+        return model_payload(self.net)

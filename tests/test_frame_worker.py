@@ -18,7 +18,8 @@ from app.boundary import BoundaryGrid
 from app.config import Settings
 from app.frame_worker import FrameError, FrameWorker, FrameWorkerDied
 from app.sessions import SessionStore
-from app.training import TrainingSession, frame_json, render_frame
+from app.training import TrainingSession
+from app.views import frame_body, render_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,8 +75,9 @@ def test_worker_frames_equal_frames_drawn_in_process():
             await worker.stop()
 
     drawn = run(main())
-    for snapshot, (text, seconds) in zip(snapshots, drawn):
-        assert json.loads(text) == json.loads(frame_json(render_frame(snapshot, BoundaryGrid())))
+    for snapshot, (parts, seconds) in zip(snapshots, drawn):
+        assert json.loads(frame_body(parts)) == \
+            json.loads(frame_body(render_parts(snapshot, BoundaryGrid())))
         assert 0 < seconds < 10
 
 
@@ -90,9 +92,9 @@ def test_a_frame_that_fails_raises_and_the_worker_goes_on():
         try:
             with pytest.raises(FrameError, match="AttributeError"):
                 await worker.draw(bad)
-            text, _ = await worker.draw(good)
+            parts, _ = await worker.draw(good)
             assert worker.alive
-            return text
+            return frame_body(parts)
         finally:
             await worker.stop()
 
@@ -123,13 +125,13 @@ def test_a_killed_worker_fails_its_frames_and_the_store_starts_a_new_one():
         store = SessionStore(Settings())
         await store.start()
         try:
-            first = store._frame_workers["fast"]
-            text, _ = await store.draw(training, snapshot)
+            first = store.pool.workers["fast"]
+            text, _ = await store.pool.draw(snapshot)
             first.process.kill()
             # the next frame is drawn by a new worker
-            again, _ = await store.draw(training, training.snapshot())
-            assert store._frame_workers["fast"] is not first and store._frame_workers["fast"].alive
-            return first.process.pid, text, again
+            again, _ = await store.pool.draw(training.snapshot())
+            assert store.pool.workers["fast"] is not first and store.pool.workers["fast"].alive
+            return first.process.pid, frame_body(text), frame_body(again)
         finally:
             await store.stop()
 

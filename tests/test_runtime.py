@@ -15,14 +15,14 @@ sys.path.insert(0, sys.argv[1])
 from app.runtime import keep_freed_memory, one_blas_thread
 tuned = keep_freed_memory()
 one_blas_thread()
-from app.training import TrainingSession, frame_json
+from app.training import TrainingSession
 t = TrainingSession()
 t.train(50)
 t.frame()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(20):
     t.train(10)
-    frame_json(t.frame())
+    t.frame_text()
 after = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 print(json.dumps({"tuned": tuned, "faults": after - before}))
 """

@@ -20,10 +20,9 @@ from app.training import (
     TrainingSession,
     check_config,
     ConfigError,
-    frame_json,
     merge_config,
-    to_json,
 )
+from app.protocol import json_with_data, to_json
 
 
 def strict_json(obj):
@@ -426,17 +425,17 @@ def test_the_readout_is_evaluated_now_when_no_step_stands_for_it():
     assert readout() == t.evaluate()
 
 
-def test_frame_json_is_the_frame():
-    """frame_json() splices the boundary's base64 in as text: the same JSON as
-    to_json(frame), and just as compact."""
+def test_frame_text_is_the_frame():
+    """The boundary's base64 is spliced in as text: the same JSON as to_json()
+    of the frame, and just as compact."""
     t = TrainingSession()
     t.train(5)
     t.probe_point = ((0.1, 0.2), 1)
-    frame = t.frame()
-    text = frame_json(frame)
-    assert json.loads(text) == json.loads(to_json(frame))
+    text = t.frame_text()
+    frame = json.loads(text)
     assert len(text) == len(to_json(frame))
-    assert text.endswith('"}}') and '"boundary":{' in text
+    assert json.loads(json_with_data(frame["boundary"])) == frame["boundary"]
+    assert frame["history"]["step"] == [1, 2, 3, 4, 5] and frame["points"]["y"]
 
 
 def test_a_diverged_frame_is_strict_json_with_nulls():

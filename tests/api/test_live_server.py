@@ -56,14 +56,14 @@ def run(coro):
 # ---- many sessions at once ------------------------------------------------------------
 
 async def one_client(url, index):
-    async with connect(url, max_size=None, open_timeout=10) as ws:
+    async with connect(url, max_size=None, open_timeout=60) as ws:
         hello = await recv(ws)
         assert hello["type"] == "hello" and hello["step"] == 0
         assert (await recv(ws))["type"] == "frame"
         await ws.send(json.dumps({"type": "play"}))
         steps = []
         start = time.monotonic()
-        while len(steps) < 4:
+        while len(steps) < 4 or steps[-1] == steps[0]:  # frames until it has trained
             f = await frame_where(ws, lambda f: f["running"], timeout=max(0.1, 60 - (time.monotonic() - start)))
             assert f["status"] == "ok"
             assert all(v is not None for v in f["loss"].values())

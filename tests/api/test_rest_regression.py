@@ -10,7 +10,7 @@ import pytest
 
 from app.nn import ACTIVATIONS
 
-from test_rest import model_json, numeric_grad, ok, random_layers, ref_forward, rel_error
+from .test_rest import model_json, numeric_grad, ok, random_layers, ref_forward, rel_error
 
 HIDDEN = {0: [], 1: [4], 2: [4, 3], 3: [3, 4, 3]}
 

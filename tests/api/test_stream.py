@@ -435,23 +435,23 @@ def test_slow_frames_go_to_a_second_worker_process():
     worker; the default network's frames stay with the "fast" one."""
     with TestClient(create_app(Settings(frame_process=True))) as tc, session(tc) as (ws, _, _):
         store = tc.app.state.sessions
-        assert "slow" not in store._frame_workers
+        assert "slow" not in store.pool.workers
         send(ws, {"type": "config", "config": {"hidden_sizes": [1024, 1024], "n_points": 2000}})
         reply(ws, "config")
         send(ws, {"type": "step", "n": 1})
         next_frame(ws, lambda f: f["step"] == 1)
-        assert store._frame_workers["slow"].alive
-        slow_pid = store._frame_workers["slow"].process.pid
+        assert store.pool.workers["slow"].alive
+        slow_pid = store.pool.workers["slow"].process.pid
         send(ws, {"type": "config", "config": {"hidden_sizes": [100], "n_points": 300}})
         reply(ws, "config")
         send(ws, {"type": "step", "n": 1})  # this frame may still go by the last one's time
         next_frame(ws, lambda f: f["step"] == 1)
-        slow_drawn, fast_drawn = store._frame_workers["slow"].drawn, store._frame_workers["fast"].drawn
+        slow_drawn, fast_drawn = store.pool.workers["slow"].drawn, store.pool.workers["fast"].drawn
         send(ws, {"type": "step", "n": 1})
         next_frame(ws, lambda f: f["step"] == 2)
-        assert store._frame_workers["slow"].drawn == slow_drawn
-        assert store._frame_workers["fast"].drawn == fast_drawn + 1
-    assert store._frame_workers["slow"].process.pid == slow_pid  # one worker per lane, reused
+        assert store.pool.workers["slow"].drawn == slow_drawn
+        assert store.pool.workers["fast"].drawn == fast_drawn + 1
+    assert store.pool.workers["slow"].process.pid == slow_pid  # one worker per lane, reused
 
 
 def test_speed_limits_steps_per_second(tc):
@@ -755,7 +755,7 @@ def test_a_reinitializing_config_clears_divergence(tc):
 # ---- resume and takeover ----------------------------------------------------------------
 
 def detached(c, sid):
-    return lambda: c.app.state.sessions.sessions[sid].connection is None
+    return lambda: c.app.state.sessions.sessions[sid].driver is None
 
 
 def test_resume_with_the_token(tc):
@@ -806,7 +806,7 @@ def test_resume_takes_over_from_an_attached_connection(tc):
                 assert msg["field"] == "session"
                 until(a, lambda m: False)
             live = tc.app.state.sessions.sessions[sid]
-            assert live.connection is not None
+            assert live.driver is not None
             send(b, {"type": "pause"})
             f = next_frame(b, lambda f: not f["running"])
             time.sleep(0.2)

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.neurons import decode_maps
-from test_stream import decode_boundary, next_frame, reply, send, session, training
+from .test_stream import decode_boundary, next_frame, reply, send, session, training
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,122 @@
+"""The driver's commands to a live session: play, pause, step, reset, config,
+probe, points, model, param. Each runs on the event loop between two training
+turns; work on the network goes to the training thread under the session's
+lock. Replies go to the sender; a config change goes to every subscriber.
+"""
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from .inside import ParamError
+from .protocol import config_reply, error, validation_error
+from .scheduler import train_for
+from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config
+
+
+async def play(live, sub, msg):
+    t = live.training
+    if t.status == "diverged":
+        sub.post(error("the network diverged: reset it (or change a setting that "
+                       "re-initializes it) before playing", "status"))
+        return
+    live.store.scheduler.join(live)
+    t.running = True
+
+
+async def pause(live, sub, msg):
+    live.training.running = False
+
+
+async def reset(live, sub, msg):
+    await live.locked(live.training.reset)
+
+
+async def step(live, sub, msg):
+    live.training.running = False
+    await run_steps(live, msg.n)
+
+
+async def model(live, sub, msg):
+    sub.post({"type": "model", "model": await live.locked(live.training.model)})
+
+
+async def run_steps(live, n):
+    """Exactly n steps (fewer only if the network diverges), in slices so
+    that other sessions keep their turns; no frame until they are done."""
+    t, scheduler = live.training, live.store.scheduler
+    left = n
+    while left > 0 and t.status == "ok":
+        done, used = await scheduler.run(train_for, t, left, scheduler.slice_seconds(),
+                                         scheduler.frames_waiting)
+        live.used += used
+        left -= done
+
+
+async def config(live, sub, msg):
+    patch = msg.config
+    t = live.training
+    try:
+        clean = live.store.validate_config_patch(patch)
+        new = merge_config(t.config, clean)
+        kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
+        check_config(new, kept_points, live.store.settings.max_points)
+    except ValidationError as exc:
+        sub.post(validation_error(exc, default_field="config"))
+        return
+    except ConfigError as exc:
+        sub.post(error(str(exc), exc.field))
+        return
+    reset = await live.locked(t.apply_config, clean)
+    for each in live.subscribers:  # viewers see the settings change too
+        each.post(config_reply(t.config, reset))
+
+
+def labels_fit(t, labels):
+    """Whether labels fit the session: class indices, or for regression any
+    target (the message's schema keeps those in [-1, 1])."""
+    if t.config.regression:
+        return True
+    return all(type(label) is int and label < t.config.classes for label in labels)
+
+
+async def probe(live, sub, msg):
+    t = live.training
+    if msg.label is not None and not labels_fit(t, [msg.label]):
+        sub.post(error(f"label must be an integer between 0 and {t.config.classes - 1}", "label"))
+        return
+    t.probe_point = (tuple(msg.x), msg.label)
+    sub.post({"type": "probe", **await live.locked(t.probe, *t.probe_point)})
+
+
+async def points(live, sub, msg):
+    t, max_points = live.training, live.store.settings.max_points
+    if msg.clear:
+        await live.locked(t.clear_points)
+    if msg.add:
+        if not labels_fit(t, [label for _, _, label in msg.add]):
+            sub.post(error(f"labels must be integers between 0 and {t.config.classes - 1}", "add"))
+            return
+        if t.n_points + len(msg.add) > max_points:
+            sub.post(error(f"a session holds at most {max_points} points", "add"))
+            return
+        await live.locked(t.add_points, msg.add)
+
+
+async def param(live, sub, msg):
+    """One weight or bias typed by hand: applied to the live network, no reset."""
+    t = live.training
+    try:
+        await live.locked(t.set_parameter, msg.layer, msg.name, list(msg.index), msg.value)
+    except ParamError as exc:
+        sub.post(error(str(exc), exc.field))
+
+
+# message type → handler(live, sub, msg); adding a command is one entry here
+# and its message model in app/schemas.py.
+COMMANDS = {"play": play, "pause": pause, "reset": reset, "step": step, "config": config,
+            "probe": probe, "points": points, "model": model, "param": param}
+
+
+async def apply_command(live, sub, msg):
+    """Apply one of the driver's messages to the session."""
+    await COMMANDS[msg.type](live, sub, msg)

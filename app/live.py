@@ -1,0 +1,273 @@
+"""LiveSession: a TrainingSession that trains and is drawn while connections watch.
+
+The session, not a connection, owns the work: its runner applies the driver's
+commands between training turns and trains while playing; its framer takes a
+snapshot whenever a frame is due and some subscriber is ready for one, has it
+drawn once by the frame pool and hands it to every subscriber. Both run while
+at least one connection (driver or viewer) is attached; a session with none
+keeps its state until it expires. See docs/protocol.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from .commands import apply_command
+from .protocol import error
+from .scheduler import locked, train_for
+from .subscribers import BuiltFrame, Subscriber
+from .views import frame_body, views_of
+
+log = logging.getLogger("nn_playground")
+
+
+class LiveSession:
+    def __init__(self, session_id, token, training, store):
+        self.id = session_id
+        self.token = token
+        self.training = training
+        self.store = store
+        self.driver: Subscriber | None = None
+        self.viewers: set[Subscriber] = set()
+        self.last_seen = time.monotonic()
+        self.used = 0.0          # seconds of the training thread this session has had
+        self.draw_seconds = 0.0  # how long its last frame took to draw
+        self.commands: asyncio.Queue = asyncio.Queue()
+        self.tasks: list = []
+        self.view_cache: dict = {}  # view name → (key, text) as last drawn
+        self._points = (None, "")   # (version, JSON text)
+        self._reset_pacing()
+
+    def _reset_pacing(self):
+        self.wake_runner = asyncio.Event()
+        self.wake_framer = asyncio.Event()
+        self.busy = False            # a command is being applied: no frame mid-command
+        self.frame_wanted = True
+        self.next_frame_at = 0.0
+        self.allowance = 0.0         # steps earned at a limited `speed`
+        self.drawing = None          # the task drawing the next frame
+
+    @property
+    def subscribers(self):
+        return ([self.driver] if self.driver else []) + list(self.viewers)
+
+    @property
+    def attached(self):
+        return bool(self.driver or self.viewers)
+
+    @property
+    def playing(self):
+        return self.attached and self.training.running
+
+    # ---- subscribers ----------------------------------------------------------
+
+    async def attach(self, sub: Subscriber):
+        """Attach ``sub`` (a driver takes over from the previous driver) and
+        post its hello: config, limits, points and the whole history so far."""
+        hello = await self.store.scheduler.run(locked, self.training, self._hello, sub)
+        if sub.role == "driver":
+            previous, self.driver = self.driver, sub
+            if previous is not None:
+                previous.let_go(error("this session was taken over by another connection",
+                                      "session"))
+        else:
+            self.viewers.add(sub)
+        self.last_seen = time.monotonic()
+        sub.post(hello)
+        if not self.tasks:
+            self._start()
+        self.want_frame()
+
+    def detach(self, sub: Subscriber):
+        if self.driver is sub:
+            self.driver = None
+        self.viewers.discard(sub)
+        self.last_seen = time.monotonic()
+        if not self.attached:
+            self._stop()
+
+    def _hello(self, sub):
+        """On the training thread, holding the lock: the hello for ``sub``."""
+        t = self.training
+        tail = t.history.tail()
+        sub.cursor = t.history.cursor()
+        sub.points_seen = -1  # the first frame carries the points too, as it always has
+        return {
+            "type": "hello", "session": self.id,
+            "token": self.token if sub.role == "driver" else None, "role": sub.role,
+            "config": t.config.to_dict(), "limits": self.store.limits(),
+            "step": t.step_count, "running": t.running, "status": t.status,
+            "points": t.points_payload(), "history": tail["points"],
+        }
+
+    def submit(self, sub: Subscriber, msg):
+        """A validated client message from ``sub``: the driver's is queued, a
+        viewer's is refused."""
+        self.last_seen = time.monotonic()
+        if sub is not self.driver:
+            sub.post(error(f"a viewer cannot send {msg.type}: this session is controlled by "
+                           "its driver", "role"))
+            return
+        self.commands.put_nowait((sub, msg))
+        self.wake_runner.set()
+
+    def _start(self):
+        self._reset_pacing()
+        self.tasks = [asyncio.create_task(self._runner()), asyncio.create_task(self._framer())]
+
+    def _stop(self):
+        for task in self.tasks + ([self.drawing] if self.drawing else []):
+            task.cancel()
+        self.tasks, self.drawing = [], None
+
+    # ---- the runner -----------------------------------------------------------
+
+    async def _runner(self):
+        """Applies commands between training turns, and trains while playing."""
+        t = self.training
+        last_tick = time.monotonic()
+        while True:
+            while not self.commands.empty():
+                sub, msg = self.commands.get_nowait()
+                if sub is not self.driver:
+                    continue  # from a connection that has been taken over
+                self.busy = True
+                try:
+                    await apply_command(self, sub, msg)
+                except Exception:  # a bug must cost this command, not the session
+                    log.exception("applying a %r message failed", msg.type)
+                    sub.post(error(f"the server could not apply this {msg.type} message"))
+                finally:
+                    self.busy = False
+                self.want_frame()
+            now = time.monotonic()
+            if t.running and t.config.speed > 0:
+                rate = t.config.speed
+                self.allowance = min(self.allowance + rate * (now - last_tick), max(1.0, rate / 4))
+            last_tick = now
+            if t.running:
+                await self._train_slice()
+            await self._idle()
+
+    async def _train_slice(self):
+        t, scheduler = self.training, self.store.scheduler
+        if scheduler.must_wait(self):
+            await asyncio.sleep(min(scheduler.lead(self), 0.05))
+            return
+        max_steps = int(self.allowance) if t.config.speed > 0 else 1 << 30
+        if max_steps <= 0:
+            return
+        seconds = scheduler.slice_seconds()
+        if self.drawing is None:  # end the turn when the next frame falls due
+            seconds = min(seconds, max(0.0005, self.next_frame_at - time.monotonic()))
+        done, used = await scheduler.run(train_for, t, max_steps, seconds, scheduler.frames_waiting)
+        self.used += used
+        if t.config.speed > 0:
+            self.allowance -= done
+
+    async def _idle(self):
+        """Yield to the loop; with nothing to train, sleep until a command
+        arrives (or, at a limited speed, the next step is due)."""
+        t = self.training
+        if t.running and (t.config.speed <= 0 or self.allowance >= 1):
+            await asyncio.sleep(0)
+            return
+        timeout = (1 - self.allowance) / t.config.speed if t.running else None
+        self.wake_runner.clear()
+        if not self.commands.empty():
+            return
+        try:
+            await asyncio.wait_for(self.wake_runner.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    async def locked(self, fn, *args):
+        return await self.store.scheduler.run(locked, self.training, fn, *args)
+
+    # ---- frames -------------------------------------------------------------------
+
+    def want_frame(self):
+        self.frame_wanted = True
+        self.wake_framer.set()
+
+    def frame_sent(self):
+        self.wake_framer.set()
+
+    async def _framer(self):
+        """Starts a frame whenever one is due (every 1/fps while playing, within
+        1/fps of a change while paused) and a subscriber is ready for it. The
+        snapshot is taken here, on the event loop, between two of this
+        session's training turns, so a frame waits for no other session's turn."""
+        while True:
+            delay = None
+            ready = any(sub.ready() for sub in self.subscribers)
+            if self.frame_wanted and not self.busy and self.drawing is None and ready:
+                delay = self.next_frame_at - time.monotonic()
+                if delay <= 0:
+                    if self._frame_now():
+                        continue
+                    delay = 0.001  # this session is on the training thread right now
+            self.wake_framer.clear()
+            try:
+                await asyncio.wait_for(self.wake_framer.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+
+    def _frame_now(self):
+        """Snapshot and start drawing, unless the session is being trained (False)."""
+        t = self.training
+        if not t.lock.acquire(blocking=False):
+            return False
+        try:
+            snapshot, tail, points = self._snapshot()
+        finally:
+            t.lock.release()
+        now = time.monotonic()
+        self.drawing = asyncio.create_task(self._draw(snapshot, tail, points))
+        self.frame_wanted = t.running
+        # Keep to the fps grid (a late frame does not push every later one back),
+        # but never owe a burst of frames after a pause; and take no more than
+        # this session's share of the frame worker.
+        playing = [s.draw_seconds for s in self.store.playing()]
+        share = self.store.pool.interval(self.draw_seconds, playing)
+        self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
+        return True
+
+    def _snapshot(self):
+        """Holding the lock: (snapshot with its reusable views, history tail, points)."""
+        t = self.training
+        snapshot = t.snapshot()
+        for view in views_of(snapshot):
+            cached = self.view_cache.get(view.name)
+            # While diverged the last good picture stays on screen.
+            if cached and (cached[0] == view.key(snapshot) or snapshot.status != "ok"):
+                snapshot.reuse[view.name] = cached[1]
+        cursors = [sub.cursor for sub in self.subscribers]
+        generation = t.history.generation
+        oldest = min((c for c in cursors if c[0] == generation), default=(generation, 0),
+                     key=lambda c: c[1])
+        if any(c[0] != generation for c in cursors):
+            oldest = (generation, 0)
+        if self._points[0] != t.points_version:
+            self._points = (t.points_version, t.points_json())
+        return snapshot, t.history.tail(oldest), self._points
+
+    async def _draw(self, snapshot, tail, points):
+        """Draw a frame in the frame pool while this session trains on, and
+        offer it to every subscriber."""
+        try:
+            parts, self.draw_seconds = await self.store.pool.draw(snapshot, self.draw_seconds)
+        except Exception:  # a bug must cost this frame, not the session's later ones
+            log.exception("drawing a frame failed")
+            self.frame_wanted = True
+            return
+        finally:
+            self.drawing = None
+        for view in views_of(snapshot):
+            if view.name not in snapshot.reuse:
+                self.view_cache[view.name] = (view.key(snapshot), parts[1][view.name])
+        frame = BuiltFrame(frame_body(parts), tail, *points)
+        for sub in self.subscribers:
+            sub.offer(frame)
+        self.wake_framer.set()

@@ -1,0 +1,87 @@
+"""The connections attached to a live session: one driver, any number of viewers.
+
+A frame is drawn once per session and handed to every subscriber; each one
+holds only the newest frame it has not sent yet (a slow reader gets fewer
+frames, never a backlog) and reads the history and the points through its
+own cursor, so that nothing is consumed by another subscriber.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from .protocol import history_since, to_json
+
+
+@dataclass
+class BuiltFrame:
+    """A drawn frame: the body every subscriber shares, and what is needed to
+    add each one's own history and points."""
+    body: str               # the frame's JSON text without history and points
+    tail: dict              # the history past the least advanced subscriber (History.tail)
+    points_version: int
+    points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
+
+    def text_for(self, sub: "Subscriber") -> str:
+        """The frame's JSON text for ``sub``; advances its cursors."""
+        history = history_since(self.tail, sub.cursor)
+        seqs, generation = self.tail["seq"], self.tail["generation"]
+        if seqs:
+            sub.cursor = (generation, seqs[-1])
+        elif sub.cursor[0] != generation:
+            sub.cursor = (generation, 0)
+        extra = ',"history":' + to_json(history)
+        if sub.points_seen != self.points_version:
+            sub.points_seen = self.points_version
+            extra += ',"points":' + self.points_text
+        return self.body[:-1] + extra + "}"
+
+
+class Subscriber:
+    """One connection's side of a session: its messages and its newest frame."""
+
+    def __init__(self, role: str):
+        self.role = role                # "driver" or "viewer"
+        self.outbox: list[str] = []     # control messages, sent before any frame
+        self.frame: BuiltFrame | None = None
+        self.sending = False
+        self.wake = asyncio.Event()
+        self.cursor = (0, 0)            # history: (generation, last sequence number sent)
+        self.points_seen = -1           # points: the version last sent
+        self.gone = asyncio.Event()     # set when the session lets this connection go
+        self.farewell = None            # the error message to send as it goes
+
+    def post(self, message: dict):
+        self.outbox.append(to_json(message))
+        self.wake.set()
+
+    def offer(self, frame: BuiltFrame):
+        """Hold ``frame`` as the newest one to send (an older unsent one is dropped)."""
+        self.frame = frame
+        self.wake.set()
+
+    def ready(self) -> bool:
+        """True when this subscriber would take a new frame now."""
+        return self.frame is None and not self.sending and not self.gone.is_set()
+
+    def let_go(self, message: dict):
+        """End this subscription (e.g. another connection took the session over)."""
+        self.farewell = message
+        self.gone.set()
+
+    async def write_forever(self, send_text, on_sent):
+        """Send control messages first, then the newest frame; ``on_sent()``
+        after each frame (the session may draw the next one)."""
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.outbox:
+                await send_text(self.outbox.pop(0))
+            if self.frame is not None:
+                frame, self.frame = self.frame, None
+                self.sending = True
+                try:
+                    await send_text(frame.text_for(self))
+                finally:
+                    self.sending = False
+                on_sent()
