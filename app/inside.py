@@ -22,7 +22,7 @@ import numpy as np
 from .boundary import grid_axes
 from .features import feature_matrix
 from .neurons import MAP_RESOLUTION, neuron_maps
-from .nn import Network, softmax
+from .nn import Network, parameter_count, softmax
 
 VALUE_RANGE = (-1.0, 1.0)   # regression targets; predictions are clipped to it for colour
 GRID_BLOCK_POINTS = 4096    # grid points per forward pass (bounds the hidden values held at once)
@@ -32,7 +32,7 @@ MAX_EDIT = 1e3              # |value| a hand edit may set
 def neurons_view(net: Network, extent, features, grads=None, resolution=MAP_RESOLUTION):
     """The frame's `neurons` view: neuron_maps(...) plus `edges`, one entry per affine layer l:
     {"rows": drawn inputs of l, "cols": drawn outputs of l, "W", "b", and "dW", "db" when grads
-    (the last step's [(dW, db)]) are given}."""
+    (the last step's [(dW, db)]) are given}, and `parameters` {"total", "arithmetic"}."""
     view = neuron_maps(net, extent, resolution, features)
     drawn = [list(range(len(features)))] + [layer["units"] for layer in view["layers"]]
     drawn.append(list(range(net.sizes[-1])))
@@ -45,6 +45,7 @@ def neurons_view(net: Network, extent, features, grads=None, resolution=MAP_RESO
             edge["dW"], edge["db"] = _finite(dw[np.ix_(rows, cols)]), _finite(db[cols])
         edges.append(edge)
     view["edges"] = edges
+    view["parameters"] = parameter_count(net.sizes)
     return view
 
 

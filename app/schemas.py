@@ -531,6 +531,11 @@ class Edges(BaseModel):
     db: Optional[list[Optional[float]]] = None
 
 
+class ParameterCount(BaseModel):
+    total: int
+    arithmetic: str = Field(description='e.g. "2·8 + 8 + 8·3 + 3 = 51"')
+
+
 class Neurons(BaseModel):
     resolution: int
     extent: tuple[float, float, float, float]
@@ -538,6 +543,7 @@ class Neurons(BaseModel):
     inputs: InputMaps
     layers: list[LayerMaps]
     edges: list[Edges]
+    parameters: ParameterCount
 
 
 class LayerHealth(BaseModel):
