@@ -17,6 +17,7 @@ import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { Lessons } from "./lessons.js";
+import { mountInside } from "./inside.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
 const $ = (sel) => document.querySelector(sel);
@@ -164,7 +165,7 @@ function adoptConfig(cfg, { all = false } = {}) {
   const now = performance.now();
   for (const [name, value] of Object.entries(incoming)) {
     if (!all && dirty.has(name)) continue;
-    const field = BY_NAME[name]?.config || "hidden_sizes";
+    const field = BY_NAME[name]?.config || (name === "features" ? "features" : "hidden_sizes");
     const last = lastSent.get(field);
     if (!all && last && now - last.at < 2000 && JSON.stringify(last.value) !== JSON.stringify(cfg[field])) {
       continue; // an older echo: the newer value is still coming
@@ -516,6 +517,17 @@ setInterval(() => {
   view.fps = fps;
   $("#conn").title = `${fps.toFixed(0)} frames/s from the server`;
 }, 1000);
+
+// The network diagram and the health strip; their changes go through the page's state.
+mountInside({
+  conn, plane, config: () => serverConfig, outputColor: (k) => CLASS_COLORS[k % CLASS_COLORS.length],
+  sendConfig: (patch) => {
+    Object.assign(state, fromConfig({ ...(serverConfig || {}), ...toConfig(state), ...patch }, state));
+    writeHash();
+    render();
+    sendConfig();
+  },
+});
 
 render();
 writeHash();

@@ -32,6 +32,7 @@ export function datasetSpec(name) {
 const DATASET_LABELS = {
   spiral: "Spiral", circles: "Circles", xor: "XOR", gaussians: "Gaussians",
   moons: "Moons", linear: "Linear",
+  plane: "Plane (regression)", "gaussians-regression": "Bumps (regression)",
 };
 
 // Number formatting shared by outputs (ASCII minus: numbers stay machine-readable).
@@ -72,7 +73,7 @@ export const SETTINGS = [
 
   // ---- network (all re-initialize) ----
   { name: "hidden_layers", label: "Hidden layers", group: "network", control: "range", type: "int",
-    default: 1, min: 0, max: 3, step: 1, reinit: true,
+    default: 1, min: 0, max: 6, step: 1, reinit: true,
     format: (v) => (v === 0 ? "0 (linear)" : String(v)) },
   { name: "hidden_size", label: "Hidden size", group: "network", control: "range", type: "int",
     default: 100, min: 1, max: 256, step: 1, reinit: true, accept: [1, 1024],
@@ -92,7 +93,8 @@ export const SETTINGS = [
   // ---- loss and training (all live) ----
   { name: "loss", label: "Loss", group: "training", control: "select", type: "enum",
     default: "softmax", reinit: false, config: "loss",
-    options: [{ value: "softmax", label: "Softmax" }, { value: "svm", label: "SVM (hinge)" }] },
+    options: [{ value: "softmax", label: "Softmax" }, { value: "svm", label: "SVM (hinge)" },
+      { value: "mse", label: "MSE (regression)" }] },
   { name: "margin", label: "Margin (Δ)", group: "training", control: "range", type: "float",
     default: 1, min: 0, max: 5, step: 0.25, reinit: false, config: "margin", accept: [0, 100],
     format: (v) => fmtNum(v), enabled: (s) => s.loss === "svm" },
@@ -102,6 +104,9 @@ export const SETTINGS = [
   { name: "reg", label: "Regularization (λ)", group: "training", control: "log", type: "float",
     default: 5e-4, values: REG_VALUES, reinit: false, config: "reg", accept: [0, 100],
     format: (v) => (v === 0 ? "0 (off)" : fmtNum(v)) },
+  { name: "regularization", label: "Penalty R(W)", group: "training", control: "select", type: "enum",
+    default: "l2", reinit: false, config: "regularization",
+    options: [{ value: "l2", label: "L2 (ΣW²)" }, { value: "l1", label: "L1 (Σ|W|)" }] },
   { name: "batch_size", label: "Batch size", group: "training", control: "select", type: "int",
     default: 0, reinit: false, config: "batch_size", accept: [0, 5000],
     options: [
@@ -196,7 +201,12 @@ export function clampToDataset(s) {
 export function toConfig(s) {
   const cfg = {};
   for (const setting of SETTINGS) if (setting.config) cfg[setting.config] = s[setting.name];
-  cfg.hidden_sizes = Array.from({ length: s.hidden_layers }, () => s.hidden_size);
+  // Per-layer widths (set in the network diagram) while the sliders still describe them;
+  // moving a slider makes every layer that size again.
+  const widths = s.hidden_widths;
+  const perLayer = Array.isArray(widths) && widths.length === s.hidden_layers && widths[0] === s.hidden_size;
+  cfg.hidden_sizes = perLayer ? widths.slice() : Array.from({ length: s.hidden_layers }, () => s.hidden_size);
+  cfg.features = Array.isArray(s.features) ? s.features.slice() : ["x1", "x2"];
   return cfg;
 }
 
@@ -211,7 +221,9 @@ export function fromConfig(cfg, s) {
   if (Array.isArray(cfg.hidden_sizes)) {
     out.hidden_layers = cfg.hidden_sizes.length;
     out.hidden_size = cfg.hidden_sizes.length ? cfg.hidden_sizes[0] : s.hidden_size;
+    out.hidden_widths = cfg.hidden_sizes.slice();
   }
+  if (Array.isArray(cfg.features)) out.features = cfg.features.slice();
   return out;
 }
 
@@ -234,7 +246,7 @@ export function configDiff(want, have) {
 
 /** Names of the config fields that re-initialize the network. */
 export const REINIT_FIELDS = new Set(["dataset", "n_points", "classes", "noise", "test_fraction",
-  "seed", "hidden_sizes", "activation", "init"]);
+  "seed", "hidden_sizes", "activation", "init", "features"]);
 export const DATA_FIELDS = ["dataset", "n_points", "classes", "noise", "test_fraction", "seed"];
 
 /** Which settings a config field maps to (for errors naming a field). */
