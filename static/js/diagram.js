@@ -62,7 +62,7 @@ export class Diagram {
     this.title.addEventListener("click", () => {
       const collapsed = this.host.classList.toggle("is-collapsed");
       this.title.setAttribute("aria-expanded", String(!collapsed));
-      if (!collapsed) requestAnimationFrame(() => this.drawEdges());
+      if (!collapsed) requestAnimationFrame(() => { this.anchors = null; this.drawEdges(); });
     });
     this.layerButtons = el("div", { class: "diagram-layers" });
     this.head.append(this.title, this.layerButtons);
@@ -88,10 +88,11 @@ export class Diagram {
     cancel.addEventListener("click", () => this.closeEdit());
     this.editor.addEventListener("keydown", (ev) => { if (ev.key === "Escape") this.closeEdit(); });
     this.host.replaceChildren(this.head, this.body, this.params, this.tip, this.zoom, this.editor);
-    new ResizeObserver(() => this.drawEdges()).observe(this.body);
+    new ResizeObserver(() => { this.anchors = null; this.drawEdges(); }).observe(this.body);
   }
 
-  /** A frame arrived: its `neurons` view (or none) and the server's config. */
+  /** A frame arrived: its `neurons` view (or none) and the server's config. Drawn on the
+   * next animation frame, once however many frames arrive before it. */
   update(view, config) {
     this.config = config;
     if (!view) {
@@ -99,12 +100,24 @@ export class Diagram {
       return;
     }
     this.host.classList.remove("is-empty");
+    this.pending = view;
+    if (this.rafPending) return;
+    this.rafPending = true;
+    requestAnimationFrame(() => {
+      this.rafPending = false;
+      this.render(this.pending);
+    });
+  }
+
+  render(view) {
+    const config = this.config;
     this.view = view;
     const shape = JSON.stringify([view.inputs.names, view.layers.map((l) => [l.width, l.units]),
       view.edges.length ? view.edges[view.edges.length - 1].cols.length : 0, config && config.hidden_sizes]);
     if (shape !== this.shape) {
       this.shape = shape;
       this.layout();
+      this.anchors = null;
     }
     this.drawMaps();
     this.drawEdges();
@@ -278,15 +291,10 @@ export class Diagram {
 
   drawEdges() {
     if (!this.view || !this.nodes) return;
-    const box = this.body.getBoundingClientRect();
-    this.svg.setAttribute("width", String(box.width));
-    this.svg.setAttribute("height", String(box.height));
-    this.svg.setAttribute("viewBox", `0 0 ${box.width} ${box.height}`);
+    if (!this.anchors) this.measure();
     const anchor = (key, side) => {
-      const n = this.nodes.get(key);
-      if (!n) return null;
-      const r = n.el.getBoundingClientRect();
-      return [side === "out" ? r.right - box.left : r.left - box.left, r.top + r.height / 2 - box.top];
+      const a = this.anchors.get(key);
+      return a ? a[side] : null;
     };
     const want = [];
     this.view.edges.forEach((edge, l) => {
@@ -340,6 +348,20 @@ export class Diagram {
       group.dataset.to = String(e.c);
       group.setAttribute("aria-label", this.edgeText(e));
     });
+  }
+
+  /** Where each node's edges start and end (measured once per layout or resize). */
+  measure() {
+    const box = this.body.getBoundingClientRect();
+    this.svg.setAttribute("width", String(box.width));
+    this.svg.setAttribute("height", String(box.height));
+    this.svg.setAttribute("viewBox", `0 0 ${box.width} ${box.height}`);
+    this.anchors = new Map();
+    for (const [key, n] of this.nodes) {
+      const r = n.el.getBoundingClientRect();
+      const y = r.top + r.height / 2 - box.top;
+      this.anchors.set(key, { out: [r.right - box.left, y], in: [r.left - box.left, y] });
+    }
   }
 
   edgeName(e) {

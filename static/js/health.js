@@ -38,7 +38,18 @@ export class HealthStrip {
     this.lastHint = null;
   }
 
+  /** The frame's health view; drawn on the next animation frame, once. */
   update(health) {
+    this.pending = health;
+    if (this.rafPending) return;
+    this.rafPending = true;
+    requestAnimationFrame(() => {
+      this.rafPending = false;
+      this.render(this.pending);
+    });
+  }
+
+  render(health) {
     if (!health) {
       this.host.classList.add("is-empty");
       return;
