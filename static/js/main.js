@@ -219,7 +219,10 @@ conn.on("hello", (msg) => {
   view.status = msg.status || "ok";
   setRunning(Boolean(msg.running));
   view.lastFrameStep = -1;
-  view.chartNeedsClear = true;
+  // hello carries the history so far: a reloaded page shows its chart again.
+  chart.clear();
+  if (msg.history) chart.add(msg.history);
+  view.chartNeedsClear = false;
   view.probe = null;
   plane.setProbe(null);
   inspector.clear();
