@@ -15,6 +15,7 @@ as visible as one that varies by 10.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,12 +34,21 @@ def grid_points(extent, resolution):
     return np.column_stack([gx.ravel(), gy.ravel()])
 
 
+@lru_cache(maxsize=16)
+def _grid_inputs(extent, resolution, features):
+    """The features of the grid points (R·R, F) and their encoded maps: the same for
+    every frame of a session until its extent or features change, so kept."""
+    inputs = feature_matrix(grid_points(extent, resolution), features)
+    inputs.setflags(write=False)
+    return inputs, encode_maps(inputs.T)
+
+
 def grid_fields(net: Network, extent, resolution, features=DEFAULT_FEATURES):
     """(inputs (F, R·R), [hidden layer l (H_l, R·R)], scores (C, R·R)), float64.
 
     The features of each grid point, then a forward pass of the network over them.
     """
-    inputs = feature_matrix(grid_points(extent, resolution), features)
+    inputs = _grid_inputs(tuple(extent), resolution, tuple(features))[0]
     layers = [(np.asarray(w, np.float64), np.asarray(b, np.float64)) for w, b in net.layers]
     scores, cache = Network(layers, net.activation).forward(inputs)
     return inputs.T, [h.T for h in Network.hidden(cache)], scores.T
@@ -77,7 +87,7 @@ def neuron_maps(net: Network, extent, resolution=MAP_RESOLUTION, features=DEFAUL
      "inputs": {"names", "lo", "hi", "data"},
      "layers": [{"width", "units": [unit indices drawn], "more": width − drawn, "lo", "hi", "data"}]}
     """
-    inputs, hidden, _ = grid_fields(net, extent, resolution, features)
+    _, hidden, _ = grid_fields(net, extent, resolution, features)
     layers = []
     for values in hidden:
         units = most_active(values, max_units)
@@ -87,6 +97,6 @@ def neuron_maps(net: Network, extent, resolution=MAP_RESOLUTION, features=DEFAUL
         "resolution": resolution,
         "extent": [float(v) for v in extent],
         "encoding": "u8-range",
-        "inputs": {"names": list(features), **encode_maps(inputs)},
+        "inputs": {"names": list(features), **_grid_inputs(tuple(extent), resolution, tuple(features))[1]},
         "layers": layers,
     }

@@ -27,7 +27,12 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    ratios;
 5. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
    classes, R=200) playing beside 4 default sessions, against both servers:
-   the default sessions' frames/s and longest gap between frames.
+   the default sessions' frames/s and longest gap between frames;
+6. the per-neuron maps (the `neurons` view) and the `health` view, which
+   frames carry by default (so the figures of 3 and 4 have them on): in
+   process, the time to draw the neurons view against the boundary's, and
+   their ratio, for 1 x 8 and 1 x 100 units; over the WebSocket, one session
+   of each with the views on and off: frames/s and steps/s.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
 file run with --serve: the same app and uvicorn settings as `python -m app`,
@@ -281,10 +286,12 @@ def as_grid(p, R, C):
 def bench_in_process(reps):
     from threadpoolctl import threadpool_limits
 
+    from app.boundary import BoundaryGrid
     from app.runtime import keep_freed_memory
     from app.nn import softmax
+    from app.protocol import to_json as dumps
     from app.training import TrainingSession
-    from app.training import frame_json as dumps
+    from app.views import render_parts
 
     keep_freed_memory()  # as the server and its frame worker do
     res = {}
@@ -295,7 +302,7 @@ def bench_in_process(reps):
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
-        grid = t.boundary
+        grid = BoundaryGrid()
 
         def plain():
             xs = np.linspace(extent[0], extent[1], R)
@@ -338,7 +345,7 @@ def bench_in_process(reps):
             "encode": encode,
             "evaluate": t.evaluate,
             "frame": t.frame,
-            "frame_paused": lambda: still.render(paused),
+            "frame_paused": lambda: render_parts(paused, grid),
             "dumps": lambda: dumps(typical),
             "deflate": lambda: deflate(typical_bytes),
             "step": lambda: step_session.train(1),
@@ -376,12 +383,74 @@ def bench_in_process(reps):
         s.apply_config({"grid_resolution": r})
         s.frame()
         s.train(STEPS_PER_FRAME)
-        text = dumps(s.frame())
-        boundary_chars = len(s.last_boundary["data"])
+        frame = s.frame()
+        text = dumps(frame)
+        boundary_chars = len(frame["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
                     "deflate": len(deflate(text.encode()))}
     res["sizes"] = sizes
     return res
+
+
+def bench_maps_in_process(reps):
+    """Medians (ms) of drawing the neurons view and the boundary (each as the frame
+    worker draws it, JSON text included), for 1 x 8 and 1 x 100 units."""
+    from threadpoolctl import threadpool_limits
+
+    from app.boundary import BoundaryGrid
+    from app.session_config import TrainingConfig
+    from app.training import TrainingSession
+    from app.views import VIEWS
+
+    out = {}
+    with threadpool_limits(1):
+        for width in MAP_WIDTHS:
+            t = TrainingSession(TrainingConfig(hidden_sizes=[width]))
+            t.train(1000)
+            snap, grid = t.snapshot(), BoundaryGrid()
+            cases = {name: (lambda view=VIEWS[name]: view.render(snap, grid)) for name in ("boundary", "neurons")}
+            times = {name: [] for name in cases}
+            for _ in range(3):
+                for fn in cases.values():
+                    fn()
+            for _ in range(reps):
+                for name, fn in cases.items():
+                    a = time.perf_counter()
+                    fn()
+                    times[name].append(time.perf_counter() - a)
+            out[width] = {name: median_ms(v) for name, v in times.items()}
+            out[width]["bytes"] = len(cases["neurons"]())
+    return out
+
+
+MAP_WIDTHS = (8, 100)
+
+
+async def bench_maps(url, port, pid, seconds, warm, probe):
+    """One session at a time, 1 x 8 then 1 x 100 units, with the neurons and health views on and off."""
+    out = {}
+    for width in MAP_WIDTHS:
+        for on in (True, False):
+            config = {"hidden_sizes": [width], "neurons": on, "health": on}
+            run = await bench_many(url, port, pid, 1, seconds, warm, probe, configs=[config])
+            out[(width, on)] = (run["fps"][0], run["steps"][0])
+    return out
+
+
+def report_maps(inproc, maps, n, many, seconds):
+    print(f"\n[per-neuron maps and health]  the neurons view (20 x 20 maps, at most 8 units a layer) "
+          f"against the boundary (100 x 100); {seconds:g} s windows")
+    for width in MAP_WIDTHS:
+        r = inproc[width]
+        row(f"1 x {width} units: neurons view / boundary (in process)",
+            f"{r['neurons']:.2f} / {r['boundary']:.2f} ms", "ratio <= 1 " + verdict(r["neurons"] <= r["boundary"]),
+            f"ratio {r['neurons'] / r['boundary']:.2f}; {r['bytes']:,} bytes of JSON")
+    for width in MAP_WIDTHS:
+        on, off = maps[(width, True)], maps[(width, False)]
+        row(f"1 x {width} units, one session: frames/s with / without the views",
+            f"{on[0]:.1f} / {off[0]:.1f}", "", f"steps/s {on[1]:,.0f} / {off[1]:,.0f}")
+    row(f"{n} sessions with the views on (the default): frames/s per session min / median",
+        f"{min(many['fps']):.1f} / {statistics.median(many['fps']):.1f}", "", "the run of section 4")
 
 
 # ---------------------------------------------------------------------------
@@ -706,7 +775,8 @@ def rate_rows(many, target=""):
 
 
 def report_many(many, n, probe, seconds):
-    print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
+    print(f"\n[{n} sessions playing at once]  default setting each (per-neuron maps and health on); "
+          f"{seconds:g} s window after warm-up")
     rate_rows(many, ">= 10 each ")
     row("gap between two frames of one session", f"{many['gap'] * 1e3:.0f} ms longest", "",
         f"median {many['typical_gap'] * 1e3:.0f} ms")
@@ -731,9 +801,10 @@ async def bench_server(args, seconds, warm, env=None):
         many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
         huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0), probe,
                                 configs=[HUGE])
+        maps = None if env else await bench_maps(url, port, proc.pid, seconds, warm, probe)
     finally:
         stop_server(proc)
-    return one, many, huge, probe
+    return one, many, huge, probe, maps
 
 
 def report_huge(huge, seconds, label):
@@ -781,12 +852,14 @@ def main(argv=None):
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
-    one, many, huge, probe = asyncio.run(bench_server(args, seconds, warm))
+    maps_ip = bench_maps_in_process(reps)
+    one, many, huge, probe, maps = asyncio.run(bench_server(args, seconds, warm))
     report_one(one, probe, seconds)
     report_many(many, args.sessions, probe, seconds)
     report_huge(huge, seconds, "frames in worker processes")
+    report_maps(maps_ip, maps, args.sessions, many, seconds)
     if not args.no_thread_comparison:
-        _, thread, thread_huge, _ = asyncio.run(
+        _, thread, thread_huge, _, _ = asyncio.run(
             bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
         report_frame_thread(thread, many, args.sessions, probe, seconds)
         report_huge(thread_huge, seconds, "frames on a thread")
