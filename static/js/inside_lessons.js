@@ -27,7 +27,7 @@ export const INSIDE_LESSONS = [
   {
     id: "engine-regression",
     key: "engine.lesson.regression",
-    settings: { dataset: "plane", classes: 1, loss: "mse", hidden_layers: 0, learning_rate: 0.1, reg: 0,
+    settings: { dataset: "plane", classes: 1, loss: "mse", hidden_layers: 0, learning_rate: 0.5, reg: 0,
       batch_size: 0, speed: 20, log_scale: true },
     tries: [{ id: "sgd", settings: { batch_size: 1 } }, { id: "mini", settings: { batch_size: 10 } },
       { id: "batch", settings: { batch_size: 0 } }],
