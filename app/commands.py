@@ -59,7 +59,7 @@ async def config(live, sub, msg):
         clean = live.store.validate_config_patch(patch)
         new = merge_config(t.config, clean)
         kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
-        check_config(new, kept_points, live.store.settings.max_points)
+        check_config(new, kept_points, live.store.settings.max_points, live.store.settings.min_classes)
     except ValidationError as exc:
         sub.post(validation_error(exc, default_field="config"))
         return

@@ -51,7 +51,8 @@ Shapes:
 Regression datasets (``task`` "regression") give every point a real target in
 [-1, 1] instead of a label; they have one "class" (one output), points uniform
 in [-1, 1]², and ``noise`` is the standard deviation of gaussian noise added
-to the target (then clipped to [-1, 1]):
+to the target (then clipped to [-1, 1]). Their generators take (rng, n, noise)
+and return (X, y):
 
 * ``plane``: the seed's linear regression, y = a·x1 + b·x2 with a = 0.6,
   b = -0.3 (REGRESSION_PLANE): a network with no hidden layer can learn W = [a, b].
@@ -63,7 +64,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -98,99 +100,22 @@ _BUMPS = ((-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What the controls need to know about one dataset."""
+    """One entry of the dataset registry: its generator and what the controls need to know."""
 
     name: str
+    label: str          # English
+    label_zh: str       # 中文
+    # (rng, per-class counts, noise) -> one (n_k, 2) array per class; draws never depend on noise.
+    generate: Callable = field(repr=False, compare=False)
     description: str
+    description_zh: str
     min_classes: int
     max_classes: int
     default_classes: int
     default_noise: float
     max_noise: float
-    task: str = "classification"   # or "regression": real targets in [-1, 1], one output
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec(
-            name="spiral",
-            description="Points on spiral arms that wind around the centre, one arm per class.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.2,
-            max_noise=1.0,
-        ),
-        DatasetSpec(
-            name="circles",
-            description="Rings around the centre, one ring per class, each ring larger than the last.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="xor",
-            description="Two classes in opposite corners: one where both coordinates have the same sign, "
-            "the other where their signs differ.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="gaussians",
-            description="Round clouds of points, one per class, placed evenly around a circle.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.25,
-            max_noise=0.4,
-        ),
-        DatasetSpec(
-            name="moons",
-            description="Two half circles that hook into each other, one per class.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="linear",
-            description="Pie slices around the centre, one per class, that straight lines can separate.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.05,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="plane",
-            description="Regression: a tilted plane, y = 0.6·x1 − 0.3·x2 plus noise (the seed's linear "
-            "regression).",
-            min_classes=1,
-            max_classes=1,
-            default_classes=1,
-            default_noise=0.05,
-            max_noise=0.5,
-            task="regression",
-        ),
-        DatasetSpec(
-            name="gaussians-regression",
-            description="Regression: two bumps up and two down, one in each quarter of the plane.",
-            min_classes=1,
-            max_classes=1,
-            default_classes=1,
-            default_noise=0.05,
-            max_noise=0.5,
-            task="regression",
-        ),
-    )
-}
+    # "regression": generate(rng, n, noise) -> (X, y), real targets in [-1, 1], one output
+    task: str = "classification"
 
 
 @dataclass(frozen=True, eq=False)
@@ -240,12 +165,12 @@ def _check_classes(spec: DatasetSpec, classes: object) -> int:
     return classes
 
 
-def _check_n(n: object, classes: int) -> int:
+def _check_n(n: object, classes: int, max_points: int) -> int:
     if not _is_int(n):
         raise ValueError("n must be an integer")
     n = int(n)
-    if not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"n must be between 1 and {MAX_POINTS}")
+    if not 1 <= n <= max_points:
+        raise ValueError(f"n must be between 1 and {max_points}")
     if n < classes:
         raise ValueError("n must be at least the number of classes")
     return n
@@ -361,15 +286,119 @@ def _bumps(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, 
     return X, y + noise * rng.standard_normal(n)
 
 
-_REGRESSION_GENERATORS = {"plane": _plane, "gaussians-regression": _bumps}
-
-_GENERATORS = {
-    "spiral": _spiral,
-    "circles": _circles,
-    "xor": _xor,
-    "gaussians": _gaussians,
-    "moons": _moons,
-    "linear": _linear,
+# The dataset registry: REST, the session schemas, the catalog and the page read it.
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="spiral",
+            label="Spiral",
+            label_zh="螺旋",
+            generate=_spiral,
+            description="Points on spiral arms that wind around the centre, one arm per class.",
+            description_zh="绕着中心旋转的螺旋臂，每个类别一条臂。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.2,
+            max_noise=1.0,
+        ),
+        DatasetSpec(
+            name="circles",
+            label="Circles",
+            label_zh="同心圆",
+            generate=_circles,
+            description="Rings around the centre, one ring per class, each ring larger than the last.",
+            description_zh="围绕中心的圆环，每个类别一个环，一个比一个大。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="xor",
+            label="XOR",
+            label_zh="异或（XOR）",
+            generate=_xor,
+            description="Two classes in opposite corners: one where both coordinates have the same sign, "
+            "the other where their signs differ.",
+            description_zh="两个类别分别位于对角：两个坐标同号的一类，异号的另一类。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="gaussians",
+            label="Gaussians",
+            label_zh="高斯团",
+            generate=_gaussians,
+            description="Round clouds of points, one per class, placed evenly around a circle.",
+            description_zh="一团团圆形的点云，每个类别一团，均匀排在一个圆上。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.25,
+            max_noise=0.4,
+        ),
+        DatasetSpec(
+            name="moons",
+            label="Moons",
+            label_zh="双月",
+            generate=_moons,
+            description="Two half circles that hook into each other, one per class.",
+            description_zh="两个彼此勾住的半圆，每个类别一个。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="linear",
+            label="Linear",
+            label_zh="线性可分",
+            generate=_linear,
+            description="Pie slices around the centre, one per class, that straight lines can separate.",
+            description_zh="围绕中心的扇形，每个类别一块，可以用直线分开。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.05,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="plane",
+            label="Plane (regression)",
+            label_zh="平面（回归）",
+            generate=_plane,
+            description="Regression: a tilted plane, y = 0.6·x1 − 0.3·x2 plus noise (the seed's linear "
+            "regression).",
+            description_zh="回归：一个倾斜的平面，y = 0.6·x1 − 0.3·x2 加噪声（教材中的线性回归）。",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
+        ),
+        DatasetSpec(
+            name="gaussians-regression",
+            label="Bumps (regression)",
+            label_zh="起伏（回归）",
+            generate=_bumps,
+            description="Regression: two bumps up and two down, one in each quarter of the plane.",
+            description_zh="回归：两个凸起、两个凹陷，平面的每个象限一个。",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
+        ),
+    )
 }
 
 
@@ -411,6 +440,8 @@ def make_dataset(
     noise: float | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    *,
+    max_points: int = MAX_POINTS,
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
@@ -422,7 +453,7 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(n, classes)
+    n = _check_n(n, classes, max_points)
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
@@ -430,11 +461,10 @@ def make_dataset(
     rng = np.random.default_rng(seed)
     counts = _class_counts(n, classes)
     if spec.task == "regression":
-        X, y = _REGRESSION_GENERATORS[name](rng, n, noise)
+        X, y = spec.generate(rng, n, noise)
         y = np.clip(y, -1.0, 1.0)
     else:
-        parts = _GENERATORS[name](rng, counts, noise)
-        X = np.concatenate(parts, axis=0)
+        X = np.concatenate(spec.generate(rng, counts, noise), axis=0)
         y = np.repeat(np.arange(classes, dtype=np.int64), counts)
     X = np.ascontiguousarray(X, dtype=np.float64)
     test = _test_mask(rng, counts, round(test_fraction * n))
@@ -462,18 +492,8 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
         x1, x2 = _as_float(x1), _as_float(x2)
         if not (math.isfinite(x1) and math.isfinite(x2)):
             raise ValueError("point coordinates x1 and x2 must be finite numbers")
-        if ds.task == "regression":
-            if not (_is_real(label) and -1.0 <= _as_float(label) <= 1.0):
-                raise ValueError("label must be a target between -1 and 1")
-            label = _as_float(label)
-        else:
-            if not _is_int(label):
-                raise ValueError("label must be an integer")
-            if not 0 <= int(label) < ds.classes:
-                raise ValueError(f"label must be between 0 and {ds.classes - 1}")
-            label = int(label)
         rows.append((x1, x2))
-        labels.append(label)
+        labels.append(_checked_label(ds, label))
         if len(ds.y) + len(rows) > max_points:
             raise ValueError(f"points: a dataset holds at most {max_points} points")
     if not rows:
@@ -482,3 +502,16 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
     y = np.concatenate([ds.y, np.array(labels, dtype=ds.y.dtype)])
     test = np.concatenate([ds.test, np.zeros(len(rows), dtype=bool)])
     return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes, task=ds.task)
+
+
+def _checked_label(ds: Dataset, label):
+    """A class index of ds, or for a regression dataset a target in [-1, 1]; else ValueError."""
+    if ds.task == "regression":
+        if not (_is_real(label) and -1.0 <= _as_float(label) <= 1.0):
+            raise ValueError("label must be a target between -1 and 1")
+        return _as_float(label)
+    if not _is_int(label):
+        raise ValueError("label must be an integer")
+    if not 0 <= int(label) < ds.classes:
+        raise ValueError(f"label must be between 0 and {ds.classes - 1}")
+    return int(label)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import DEFAULT_FEATURES, feature_matrix
-from .nn import Network, example_losses, log_softmax, regularize, softmax, svm_margins
+from .nn import Network, example_losses, log_softmax, regularizer, softmax, svm_margins
 
 
 @dataclass
@@ -49,7 +49,7 @@ def infer(net: Network, X, y=None, loss="softmax", reg=0.0, margin=1.0, regulari
     if y is not None:
         result.per_example = example_losses(loss, scores, y, margin)
         result.data = float(result.per_example.mean())
-        result.reg = float(regularize(regularization, net.weights, reg)[0]) if reg else 0.0
+        result.reg = regularizer(regularization).value(net.weights, reg) if reg else 0.0
         if loss != "mse":
             result.terms = svm_margins(scores, y, margin) if loss == "svm" else -log_softmax(scores)
     return result

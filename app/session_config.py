@@ -94,15 +94,16 @@ class ConfigError(ValueError):
         self.field = field
 
 
-def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
-    """Cross-field checks the per-field ranges cannot express."""
+def check_config(config: TrainingConfig, extra_points=0, max_points=5000, min_classes=2):
+    """Cross-field checks the per-field ranges cannot express. ``min_classes``
+    (Settings) bounds classification; a regression dataset has one output."""
     spec = DATASETS[config.dataset]
     if (spec.task == "regression") != (config.loss == "mse"):
         raise ConfigError("loss", f"{config.dataset} is a {spec.task} dataset: its loss is "
                                   + ("mse" if spec.task == "regression" else "softmax or svm"))
-    if not spec.min_classes <= config.classes <= spec.max_classes:
-        raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
-                                     f"{spec.max_classes} classes")
+    least = spec.min_classes if spec.task == "regression" else max(spec.min_classes, min_classes)
+    if not least <= config.classes <= spec.max_classes:
+        raise ConfigError("classes", f"{config.dataset} takes {least} to {spec.max_classes} classes")
     if config.noise > spec.max_noise:
         raise ConfigError("noise", f"noise for {config.dataset} must be at most {spec.max_noise}")
     if config.n_points < config.classes:

@@ -11,11 +11,11 @@ import asyncio
 import secrets
 import time
 
+from .catalog import session_limits
 from .config import Settings
-from .datasets import DATASETS
 from .frame_pool import FramePool
 from .live import LiveSession
-from .schemas import SessionConfig
+from .schemas import validate_config_patch
 from .scheduler import Scheduler
 from .training import TrainingSession
 
@@ -55,9 +55,8 @@ class SessionStore:
         return [s for s in self.sessions.values() if s.playing]
 
     def validate_config_patch(self, patch: dict) -> dict:
-        """Per-field validation of a partial config, with the ranges of SessionConfig."""
-        checked = SessionConfig.model_validate(patch)
-        return {key: getattr(checked, key) for key in patch}
+        """Per-field validation of a partial config, with the ranges of this app's Settings."""
+        return validate_config_patch(patch, self.settings)
 
     # ---- create, resume, watch, expire --------------------------------------------
 
@@ -102,19 +101,4 @@ class SessionStore:
             self.expire()
 
     def limits(self):
-        s = self.settings
-        return {
-            "max_hidden_layers": s.max_session_hidden_layers,
-            "max_width": s.max_session_width,
-            "min_classes": s.min_classes,
-            "max_classes": s.max_classes,
-            "max_points": s.max_points,
-            "max_steps": s.max_steps_per_command,
-            "max_message_bytes": s.max_message_bytes,
-            "idle_seconds": s.session_idle_seconds,
-            "datasets": {name: {"min_classes": d.min_classes, "max_classes": d.max_classes,
-                                "default_classes": d.default_classes,
-                                "default_noise": d.default_noise, "max_noise": d.max_noise,
-                                "description": d.description}
-                         for name, d in DATASETS.items()},
-        }
+        return session_limits(self.settings)

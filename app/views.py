@@ -23,7 +23,7 @@ from .features import DEFAULT_FEATURES, feature_matrix
 from .inference import finite, probe_values
 from .inside import field_view, neurons_view
 from .neurons import MAP_RESOLUTION
-from .nn import Network, example_losses, regularize
+from .nn import Network, example_losses, regularizer
 from .protocol import join_object, json_with_data, to_json
 from .session_config import TrainingConfig
 from .tasks import Task
@@ -141,7 +141,7 @@ def evaluate(net: Network, config: TrainingConfig, task: Task, dataset):
         y_train, y_test = dataset.y[~test], dataset.y[test]
         data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
-        reg = regularize(config.regularization, net.weights, config.reg)[0]
+        reg = regularizer(config.regularization).value(net.weights, config.reg)
     return data, reg, task.score(train_scores, y_train), task.score(test_scores, y_test)
 
 

@@ -1,10 +1,14 @@
-"""Losses (classification and regression) and the L2 and L1 regularizers.
+"""Losses (classification and regression) and their registry, LOSSES.
 
 ``*_loss(scores, y)`` returns ``(loss, dscores)`` for the mean over examples;
 ``*_terms(scores, y)`` returns the per-example losses Lᵢ (N,) and the gradient
 of their *sum* (N, C), which is what the mean-loss versions are built from.
+Regularization lives in regularizers.py.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -64,8 +68,8 @@ def as_targets(y, scores):
     return y
 
 
-def mse_terms(scores, y):
-    """Lᵢ = ½ Σₖ (sᵢₖ − yᵢₖ)²: the seed's squared error with its ½.
+def mse_terms(scores, y, margin=1.0):
+    """Lᵢ = ½ Σₖ (sᵢₖ − yᵢₖ)²: the seed's squared error with its ½ (``margin`` is not used).
 
     scores: (N, K), y: (N,) or (N, K) reals -> (losses (N,), dscores (N, K) of
     Σ Lᵢ = s − y). Their mean is J = 1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)², gradient (s − y)/N.
@@ -110,59 +114,64 @@ def mse_loss(scores, y):
     return _mean(mse_terms(scores, y))
 
 
-CLASSIFICATION_LOSSES = ("softmax", "svm")   # y: class indices (N,)
-REGRESSION_LOSSES = ("mse",)                 # y: reals (N,) or (N, K)
-LOSSES = CLASSIFICATION_LOSSES + REGRESSION_LOSSES
+def softmax_example_losses(scores, y, margin=1.0):
+    """−ln p[i, yᵢ] for each example (N,); ``margin`` is not used."""
+    return -log_softmax(scores)[np.arange(len(y)), y]
+
+
+def svm_example_losses(scores, y, margin=1.0):
+    """Σ_{j≠yᵢ} max(0, s_j − s_{yᵢ} + Δ) for each example (N,)."""
+    return svm_margins(scores, y, margin).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One entry of the loss registry.
+
+    ``terms(scores, y, margin)`` -> (Lᵢ (N,), dscores of Σ Lᵢ (N, C));
+    ``example_losses(scores, y, margin)`` -> Lᵢ (N,) alone, without the gradient;
+    ``params``: the config fields the loss reads besides the scores and labels.
+    """
+
+    terms: Callable
+    example_losses: Callable
+    label: str
+    label_zh: str
+    params: tuple = ()
+    task: str = "classification"   # or "regression": y holds real targets (N,) or (N, K)
+
+
+# The loss registry: schemas, the catalog and the page's select read it.
+LOSSES: dict[str, Loss] = {
+    "softmax": Loss(
+        terms=lambda scores, y, margin=1.0: softmax_terms(scores, y),
+        example_losses=softmax_example_losses,
+        label="Softmax", label_zh="Softmax"),
+    "svm": Loss(
+        terms=svm_terms,
+        example_losses=svm_example_losses,
+        label="SVM (hinge)", label_zh="SVM（合页损失）", params=("margin",)),
+    "mse": Loss(
+        terms=mse_terms,
+        example_losses=lambda scores, y, margin=1.0: mse_terms(scores, y)[0],
+        label="MSE (regression)", label_zh="均方误差（回归）", task="regression"),
+}
+CLASSIFICATION_LOSSES = tuple(name for name, entry in LOSSES.items() if entry.task == "classification")
+REGRESSION_LOSSES = tuple(name for name, entry in LOSSES.items() if entry.task == "regression")
+
+
+def _loss(name):
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; expected one of {tuple(LOSSES)}") from None
 
 
 def loss_terms(name, scores, y, margin=1.0):
     """Per-example losses and the gradient of their sum, for ``name``."""
-    if name == "softmax":
-        return softmax_terms(scores, y)
-    if name == "svm":
-        return svm_terms(scores, y, margin)
-    if name == "mse":
-        return mse_terms(scores, y)
-    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
+    return _loss(name).terms(scores, y, margin)
 
 
 def example_losses(name, scores, y, margin=1.0):
     """The per-example losses Lᵢ (N,) alone, without the gradient."""
-    if name == "softmax":
-        return -log_softmax(scores)[np.arange(len(y)), y]
-    if name == "svm":
-        return svm_margins(scores, y, margin).sum(axis=1)
-    if name == "mse":
-        return mse_terms(scores, y)[0]
-    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
-
-
-def l2_regularization(weights, reg):
-    """λ Σ_l Σ W_l² over the weight matrices (not the biases).
-
-    Returns (reg_loss, [2λW_l for each W_l]).
-    """
-    loss = reg * sum(float(np.vdot(w, w)) for w in weights)
-    return loss, [2 * reg * w for w in weights]
-
-
-def l1_regularization(weights, reg):
-    """λ Σ_l Σ |W_l| over the weight matrices (not the biases).
-
-    Returns (reg_loss, [λ·sign(W_l) for each W_l]); the subgradient at exactly
-    0 is 0, so a weight that L1 has driven to 0 stays there.
-    """
-    loss = reg * sum(float(np.abs(w).sum()) for w in weights)
-    return loss, [reg * np.sign(w) for w in weights]
-
-
-REGULARIZERS = {"l2": l2_regularization, "l1": l1_regularization}
-
-
-def regularize(name, weights, reg):
-    """(reg_loss, [dR/dW_l]) of the regularizer ``name`` with strength λ = reg."""
-    try:
-        penalty = REGULARIZERS[name]
-    except KeyError:
-        raise ValueError(f"unknown regularization {name!r}; expected one of {tuple(REGULARIZERS)}") from None
-    return penalty(weights, reg)
+    return _loss(name).example_losses(scores, y, margin)
