@@ -619,6 +619,7 @@ class Hello(BaseModel):
     status: Literal["ok", "diverged"]
     points: Points
     history: Optional[HistoryBatch] = Field(None, description="every history point kept so far")
+    catalog: Optional[dict] = Field(None, description="what the server offers and allows: GET /api/v1/catalog")
 
 
 class ModelReply(BaseModel):

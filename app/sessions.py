@@ -11,13 +11,13 @@ import asyncio
 import secrets
 import time
 
-from .catalog import session_limits
+from .catalog import catalog, session_limits
 from .config import Settings
 from .frame_pool import FramePool
 from .live import LiveSession
 from .schemas import validate_config_patch
 from .scheduler import Scheduler
-from .training import TrainingSession
+from .training import TrainingConfig, TrainingSession
 
 
 class SessionRefused(Exception):
@@ -29,6 +29,17 @@ class SessionRefused(Exception):
         self.close_code = close_code
 
 
+def default_config(settings: Settings) -> TrainingConfig:
+    """The case study's config, brought within this server's limits (a server
+    that allows 8 units or 100 points starts its sessions inside them)."""
+    c = TrainingConfig()
+    c.hidden_sizes = [min(w, settings.max_session_width)
+                      for w in c.hidden_sizes[:settings.max_session_hidden_layers]]
+    c.classes = min(max(c.classes, settings.min_classes), settings.max_classes)
+    c.n_points = max(c.classes, min(c.n_points, settings.max_points))
+    return c
+
+
 class SessionStore:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -37,6 +48,7 @@ class SessionStore:
                                    frames_first=not settings.frame_process, playing=self.playing)
         self.pool = FramePool(settings.frame_process, self.scheduler)
         self._reaper = None
+        self._catalog = None
 
     async def start(self):
         self.scheduler.start()
@@ -67,7 +79,8 @@ class SessionStore:
                 f"the server is full ({self.settings.max_sessions} live sessions); try again later",
                 close_code=1013)
         session_id = secrets.token_urlsafe(9)
-        live = LiveSession(session_id, secrets.token_urlsafe(24), TrainingSession(), self)
+        live = LiveSession(session_id, secrets.token_urlsafe(24),
+                           TrainingSession(default_config(self.settings)), self)
         self.sessions[session_id] = live
         return live
 
@@ -102,3 +115,9 @@ class SessionStore:
 
     def limits(self):
         return session_limits(self.settings)
+
+    def catalog(self):
+        """What this server offers and allows (app/catalog.py), built once."""
+        if self._catalog is None:
+            self._catalog = catalog(self.settings)
+        return self._catalog

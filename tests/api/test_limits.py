@@ -194,3 +194,21 @@ def test_every_limit_in_settings_has_a_test():
         "max_points"}
     not_limits = {"host", "port", "train_slice_seconds", "frame_process"}
     assert set(Settings.model_fields) - not_limits == tested
+
+
+def test_a_new_session_starts_within_small_limits():
+    """A server that allows 8 units, 1 hidden layer and 100 points starts its
+    sessions inside those limits, not with the case study's 100 units and 300 points."""
+    from starlette.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    settings = Settings(max_session_width=8, max_session_hidden_layers=1, max_points=100)
+    with TestClient(create_app(settings)) as c, c.websocket_connect("/ws/session") as ws:
+        hello = json.loads(ws.receive_text())
+        assert hello["config"]["hidden_sizes"] == [8]
+        assert hello["config"]["n_points"] == 100
+        ws.send_text(json.dumps({"type": "step", "n": 2}))
+        while (msg := json.loads(ws.receive_text()))["type"] != "frame" or msg["step"] != 2:
+            assert msg["type"] != "error", msg
