@@ -20,8 +20,9 @@ first situation that applies wins, most actionable first:
    steps it changes direction at least 40 % of the time, by at least 10 % of
    its level on average per step, and has not fallen by 5 %.
 3. ``vanishing``: two or more hidden layers, the loss flat (< 0.1 % change over
-   the window) and layer 1's gradients below 1e-4 per weight (root mean square).
-   With the 0.01 ("small") init the hint names He init as the way out.
+   the window) and still at least 90 % of the first step's (stuck, not
+   converged), and layer 1's gradients below 1e-4 per weight (root mean
+   square). With the 0.01 ("small") init the hint names He init as the way out.
 4. ``dead``: at least half of a layer's ReLUs never fire.
 5. ``saturated``: at least half of a layer's sigmoid/tanh units are saturated.
 """
@@ -98,19 +99,30 @@ def loss_is_flat(losses, window=OSCILLATION_WINDOW, tolerance=1e-3):
     return float(recent.max() - recent.min()) / level < tolerance
 
 
-def hint(figures, weights, grads, losses, optimizer, learning_rate, init):
-    """The first situation that applies (see the module docstring): {"key", "vars"}, or None."""
+def superscript_power(power):
+    """10 to an integer power as text: 10⁻⁵."""
+    digits = str(power).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"10{digits}"
+
+
+def hint(figures, weights, grads, losses, optimizer, learning_rate, init, first_loss=None):
+    """The first situation that applies (see the module docstring): {"key", "vars"}, or None.
+
+    first_loss: the total loss of the run's first step (None: not known)."""
     if optimizer == "adam" and learning_rate >= ADAM_MAX_LR:
         return {"key": "engine.health.hint.adam_lr", "vars": {"lr": learning_rate}}
     if loss_oscillates(losses):
         return {"key": "engine.health.hint.lr_high", "vars": {"lr": learning_rate}}
     hidden_layers = len(weights) - 1
-    if hidden_layers >= 2 and loss_is_flat(losses):
+    stuck = first_loss is None or float(np.mean(losses[-OSCILLATION_WINDOW:])) >= 0.9 * first_loss
+    if hidden_layers >= 2 and stuck and loss_is_flat(losses):
         rms = float(np.sqrt(np.mean(grads[0] ** 2)))
         if rms < VANISHING_RMS:
             power = math.floor(math.log10(rms)) if rms > 0 else -300
             key = "vanishing_small_init" if init == "small" else "vanishing"
-            return {"key": "engine.health.hint." + key, "vars": {"layer": 1, "power": power, "layers": hidden_layers}}
+            return {"key": "engine.health.hint." + key,
+                    "vars": {"layer": 1, "power": power, "magnitude": superscript_power(power),
+                             "layers": hidden_layers}}
     for row in figures:
         if row["dead"] is not None and row["dead"] >= DEAD_FRACTION:
             return {"key": "engine.health.hint.dead", "vars": {"percent": round(100 * row["dead"]),
@@ -122,10 +134,12 @@ def hint(figures, weights, grads, losses, optimizer, learning_rate, init):
     return None
 
 
-def network_health(weights, grads, hidden, activation, losses, optimizer, learning_rate, init, updates=None):
+def network_health(weights, grads, hidden, activation, losses, optimizer, learning_rate, init, updates=None,
+                   first_loss=None):
     """The frame's `health` view: {"layers": layer_figures(...), "hint": hint(...) or None}.
 
-    losses: the total loss of each recent step, oldest first.
+    losses: the total loss of each recent step, oldest first; first_loss: the run's first.
     """
     figures = layer_figures(weights, grads, hidden, activation, updates)
-    return {"layers": figures, "hint": hint(figures, weights, grads, losses, optimizer, learning_rate, init)}
+    return {"layers": figures,
+            "hint": hint(figures, weights, grads, losses, optimizer, learning_rate, init, first_loss)}

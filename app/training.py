@@ -150,6 +150,7 @@ class TrainingSession:
         self.last = None  # the newest step's losses
         self.last_update = None  # the newest step's change of each W (for the health view)
         self.recent_losses = deque(maxlen=OSCILLATION_WINDOW)
+        self.first_loss = None  # the run's first step's total loss: stuck or converged?
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
 
@@ -225,6 +226,8 @@ class TrainingSession:
         before = [w.copy() for w in self.net.weights] if c.health else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
         self.recent_losses.append(res.total)
+        if self.first_loss is None:
+            self.first_loss = res.total
         if before is not None:
             self.last_update = [w - b for w, b in zip(self.net.weights, before)]
         self.step_count += 1
@@ -308,7 +311,7 @@ class TrainingSession:
         with np.errstate(all="ignore"):
             return network_health(self.net.weights, [dw for dw, _ in self.last.grads], self.last.hidden,
                                   self.net.activation, list(self.recent_losses), c.optimizer, c.learning_rate,
-                                  c.init, self.last_update)
+                                  c.init, self.last_update, self.first_loss)
 
     def set_parameter(self, layer, name, index, value):
         """A hand edit of one weight or bias: applied now, training goes on from it."""

@@ -30,7 +30,7 @@ def train(net, X, y, optimizer="sgd", lr=1.0, steps=100, init="small", reg=5e-4)
         opt.step(net.params, [g for pair in res.grads for g in pair], lr)
     updates = [w - b for w, b in zip(net.weights, before)]
     return network_health(net.weights, [dw for dw, _ in res.grads], res.hidden, net.activation, losses,
-                          optimizer, lr, init, updates)
+                          optimizer, lr, init, updates, first_loss=losses[0])
 
 
 def hint_key(health):
@@ -64,6 +64,8 @@ def test_three_layers_with_small_init_vanish(spiral):
     assert hint_key(health) == "vanishing_small_init"
     assert health["hint"]["vars"]["layer"] == 1 and health["hint"]["vars"]["layers"] == 3
     assert health["hint"]["vars"]["power"] <= -5
+    assert health["hint"]["vars"]["magnitude"] == "10" + str(health["hint"]["vars"]["power"]).translate(
+        str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
     # the same network with He init learns
     assert train(Network.create([2, 100, 100, 100, 3], "tanh", "he", 0), *spiral, lr=0.1, steps=40,
                  init="he")["hint"] is None
@@ -105,3 +107,17 @@ def test_every_hint_is_worded_in_both_languages(key):
     for lang in ("en", "zh"):
         text = json.loads((I18N / f"{lang}.json").read_text())["engine.health.hint." + key]
         assert text.strip()
+
+
+def test_a_converged_deep_network_is_not_called_vanishing():
+    """Flat loss and tiny gradients after learning: converged, not stuck."""
+    ds = make_dataset("plane", n=200, seed=0)
+    net = Network.create([2, 8, 8, 1], "tanh", "xavier", 0)
+    opt, losses = make_optimizer("sgd"), []
+    for _ in range(3000):
+        res = net.loss(ds.X, ds.y, "mse")
+        losses.append(res.total)
+        opt.step(net.params, [g for pair in res.grads for g in pair], 0.1)
+    health = network_health(net.weights, [dw for dw, _ in res.grads], res.hidden, "tanh", losses, "sgd", 0.1,
+                            "xavier", first_loss=losses[0])
+    assert losses[-1] < 0.1 * losses[0] and health["hint"] is None

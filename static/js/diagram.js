@@ -307,6 +307,9 @@ export class Diagram {
         });
       });
     });
+    // Thickness and opacity by |w| against the largest drawn weight, so that a network of small
+    // weights (the 0.01 init) and a trained one both show which edges matter.
+    const biggest = Math.max(1e-12, ...want.map((e) => (Number.isFinite(e.w) ? Math.abs(e.w) : 0)));
     // Reuse the path elements: one visible path and one wide transparent hit path per edge.
     while (this.svg.childNodes.length > want.length) this.svg.lastChild.remove();
     want.forEach((e, n) => {
@@ -341,8 +344,9 @@ export class Diagram {
       hit.setAttribute("d", d);
       const w = Number.isFinite(e.w) ? e.w : 0;
       line.setAttribute("stroke", divergingCss(w >= 0 ? 1 : -1));
-      line.setAttribute("stroke-width", String(Math.min(6, 0.4 + 2.5 * Math.abs(w))));
-      line.setAttribute("stroke-opacity", String(Math.min(1, 0.25 + Math.abs(w))));
+      const share = Math.abs(w) / biggest;
+      line.setAttribute("stroke-width", String(0.4 + 3.6 * share));
+      line.setAttribute("stroke-opacity", String(0.3 + 0.7 * share));
       group.dataset.layer = String(e.l);
       group.dataset.from = String(e.r);
       group.dataset.to = String(e.c);

@@ -384,7 +384,7 @@ function probeContext() {
 function sendProbe() {
   if (!view.probe) return;
   const msg = { x: view.probe };
-  if (Number.isInteger(view.probeLabel)) msg.label = view.probeLabel;
+  if (Number.isFinite(view.probeLabel)) msg.label = view.probeLabel; // a class, or a regression target
   conn.send("probe", msg);
 }
 
