@@ -27,12 +27,27 @@ function toggle(id, key, onChange, checked) {
  * when it has them). sendConfig(patch): how the page sends a config change
  * (so that its own settings stay in step); config(): the server's config now.
  */
-export async function mountInside(options) {
-  await loadLang(); // the catalogs (already loaded when the page loaded them first)
-  return build(options);
+export function mountInside(options) {
+  // Listen at once (a paused session sends few frames: none may be missed), draw once the
+  // catalogs are loaded (already, when the page loaded them first).
+  const latest = { frame: null, probe: null, views: null };
+  options.conn.on("frame", (frame) => {
+    latest.frame = frame;
+    if (latest.views) latest.views.onFrame(frame);
+  });
+  options.conn.on("probe", (probe) => {
+    latest.probe = probe;
+    if (latest.views) latest.views.onProbe(probe);
+  });
+  return loadLang().then(() => {
+    latest.views = build(options);
+    if (latest.frame) latest.views.onFrame(latest.frame);
+    if (latest.probe) latest.views.onProbe(latest.probe);
+    return latest.views;
+  });
 }
 
-function build({ conn, plane, sendConfig, config, outputColor }) {
+function build({ plane, sendConfig, config, outputColor, conn }) {
   const planeHost = document.getElementById("plane-host");
   const stage = document.createElement("div");
   stage.className = "stage";
@@ -68,17 +83,17 @@ function build({ conn, plane, sendConfig, config, outputColor }) {
   else stage.after(healthHost);
   const health = new HealthStrip(healthHost);
 
-  conn.on("frame", (frame) => {
+  const onFrame = (frame) => {
     diagram.update(frame.neurons, config());
     health.update(frame.health);
     showMetric(frame);
     if (frame.probe && frame.probe.squared_error !== undefined) showRegressionProbe(frame.probe);
-  });
-  conn.on("probe", (probe) => {
+  };
+  const onProbe = (probe) => {
     if (config() && config().loss === "mse") showRegressionProbe(probe);
-  });
+  };
   window.nnpgInside = { diagram, health };
-  return { diagram, health };
+  return { diagram, health, onFrame, onProbe };
 }
 
 /** R² in the status cells of a regression frame (after the page's own handler wrote accuracy there). */
