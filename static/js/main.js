@@ -511,7 +511,7 @@ setInterval(() => {
 
 // The network diagram and the health strip; their changes go through the page's state.
 mountInside({
-  conn, plane, config: () => serverConfig, outputColor: (k) => CLASS_COLORS[k % CLASS_COLORS.length],
+  conn, plane, config: () => serverConfig, outputColor: (k) => CLASS_COLORS[k % CLASS_COLORS.length], applyLesson,
   sendConfig: (patch) => {
     Object.assign(state, fromConfig({ ...(serverConfig || {}), ...toConfig(state), ...patch }, state));
     writeHash();

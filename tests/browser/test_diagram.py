@@ -132,3 +132,19 @@ def test_the_regression_view(open_page):
     page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
     watch.wait_for(lambda: page.locator(".regression-probe").count() == 1, what="the regression inspector")
     assert "ŷ" in page.locator(".regression-probe").inner_text()
+
+
+def test_the_regression_lesson_and_its_three_update_rules(open_page):
+    page, watch = open_page()
+    page.locator('.lesson-chip[data-lesson="engine-regression"]').click()
+    config = lambda: [m for _, m in watch.received if m.get("type") in ("hello", "config")][-1]["config"]
+    watch.wait_for(lambda: config()["dataset"] == "plane" and config()["loss"] == "mse", what="the lesson's settings")
+    assert config()["hidden_sizes"] == [] and config()["batch_size"] == 0
+    card = page.locator("#lesson-card")
+    assert "1/(2m)" in card.inner_text()
+    for name, size in (("sgd", 1), ("mini", 10), ("batch", 0)):
+        card.locator(f'[data-try="{name}"]').click()
+        watch.wait_for(lambda: config()["batch_size"] == size, what=f"batch size {size}")
+    for lesson in ("engine-neuron", "engine-crosses", "engine-l1-l2", "engine-died"):
+        page.locator(f'.lesson-chip[data-lesson="{lesson}"]').click()
+        watch.wait_for(lambda: card.locator("[data-try]").count() >= 2, what=f"{lesson}'s moves")
