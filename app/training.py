@@ -148,7 +148,8 @@ class TrainingSession:
         self.history = History(REGRESSION_HISTORY_KEYS if self.task.metric == "r2" else HISTORY_KEYS)
         self.version += 1
         self.last = None  # the newest step's losses
-        self.last_update = None  # the newest step's change of each W (for the health view)
+        self.last_update = None  # a recent step's change of each W (for the health view)
+        self.measure_update = True  # copy the weights around the next step: once per frame, not every step
         self.recent_losses = deque(maxlen=OSCILLATION_WINDOW)
         self.first_loss = None  # the run's first step's total loss: stuck or converged?
         self.last_full_batch = False
@@ -223,13 +224,14 @@ class TrainingSession:
         if not math.isfinite(res.total):
             self._diverge(res)
             return
-        before = [w.copy() for w in self.net.weights] if c.health else None
+        before = [w.copy() for w in self.net.weights] if c.health and self.measure_update else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
         self.recent_losses.append(res.total)
         if self.first_loss is None:
             self.first_loss = res.total
         if before is not None:
             self.last_update = [w - b for w, b in zip(self.net.weights, before)]
+            self.measure_update = False
         self.step_count += 1
         self.version += 1
         self.epoch += epoch_end
@@ -308,6 +310,7 @@ class TrainingSession:
         c = self.config
         if not c.health or self.last is None or self.status != "ok":
             return None
+        self.measure_update = True  # the next frame's ratio is of a step after this one
         with np.errstate(all="ignore"):
             return network_health(self.net.weights, [dw for dw, _ in self.last.grads], self.last.hidden,
                                   self.net.activation, list(self.recent_losses), c.optimizer, c.learning_rate,
