@@ -68,8 +68,9 @@ def probe_values(net: Network, config, x, label=None) -> dict:
     The network's inputs are the config's features of x. Regression (mse): the
     prediction is the predicted value, the label a real target, and
     `squared_error` (s − y)² comes with the loss ½(s − y)²."""
-    features = getattr(config, "features", DEFAULT_FEATURES)
-    X = feature_matrix(np.asarray([x], dtype=np.float64), features)
+    X = np.asarray([x], dtype=np.float64)
+    if X.shape[1] == 2:  # a point of the plane: the network sees its features (an image: its pixels)
+        X = feature_matrix(X, getattr(config, "features", DEFAULT_FEATURES))
     regression = config.loss == "mse"
     y = None if label is None else np.asarray([label], dtype=np.float64 if regression else np.int64)
     with np.errstate(all="ignore"):

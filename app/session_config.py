@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from .datasets import DATASETS
+from .datasets import DATASETS, DatasetSpec
 from .features import DEFAULT_FEATURES, check_features
 
 # Fields that apply to the running network; every other field rebuilds it.
@@ -56,6 +56,7 @@ class TrainingConfig:
 
 
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
+_DEFAULTS = asdict(TrainingConfig())  # what switch_defaults() gives back on leaving an image set
 
 
 def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
@@ -63,11 +64,13 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
 
     Switching the dataset without naming ``noise`` or ``classes`` takes the new
     dataset's default noise and keeps the class count if the dataset allows it
-    (xor and moons have exactly 2), as a user switching datasets would expect.
+    (xor and moons have exactly 2), as a user switching datasets would expect;
+    an image set brings its own session defaults (``switch_defaults``).
     """
     patch = dict(patch)
     if "dataset" in patch and patch["dataset"] != config.dataset:
         spec = DATASETS[patch["dataset"]]
+        patch = {**switch_defaults(DATASETS[config.dataset], spec, _DEFAULTS), **patch}
         patch.setdefault("noise", spec.default_noise)
         if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
             patch["classes"] = spec.default_classes
@@ -80,6 +83,18 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
         except ValueError as e:
             raise ConfigError("features", str(e)) from None
     return replace(config, **patch)
+
+
+def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
+    """The settings a session takes on switching from dataset ``old`` to ``new``
+    (a patch naming a setting itself overrides them): ``new``'s session
+    defaults, and back to ``base`` (the session's own defaults) for those of
+    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
+    default class count."""
+    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
+    if old.kind != new.kind:
+        patch["classes"] = new.default_classes
+    return {**patch, **new.session_defaults}
 
 
 def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:
@@ -99,7 +114,7 @@ def check_config(config: TrainingConfig, extra_points=0, max_points=5000, min_cl
     (Settings) bounds classification; a regression dataset has one output."""
     spec = DATASETS[config.dataset]
     if (spec.task == "regression") != (config.loss == "mse"):
-        raise ConfigError("loss", f"{config.dataset} is a {spec.task} dataset: its loss is "
+        raise ConfigError("loss", f"the {spec.task} dataset {config.dataset} takes the loss "
                                   + ("mse" if spec.task == "regression" else "softmax or svm"))
     least = spec.min_classes if spec.task == "regression" else max(spec.min_classes, min_classes)
     if not least <= config.classes <= spec.max_classes:

@@ -29,6 +29,10 @@ class Task:
     metric: str                 # the name of the metric a frame reports
     views: tuple                # the views a frame of this task carries
     input: str = "plane"        # what a probe is: "plane" (x1, x2) or "image"
+    # How much of the training time evaluating every point for the history
+    # may take (None: every due step). An image set's evaluation costs ten
+    # mini-batch steps or more, so its curve is recorded less often.
+    record_share: float | None = None
 
     def input_width(self, dataset, features=None) -> int:
         """The network's input width: on the plane, one per feature of (x1, x2)."""
@@ -60,6 +64,15 @@ TASKS = {
         losses=("mse",),
         metric="r2",
         views=("boundary", "neurons", "health"),
+    ),
+    "images": Task(
+        name="images",
+        label={"en": "Classes of images", "zh": "图像分类"},
+        losses=("softmax", "svm"),
+        metric="accuracy",
+        views=("templates", "confusion", "test_predictions"),
+        input="image",
+        record_share=0.2,
     ),
 }
 
