@@ -95,11 +95,9 @@ export class Diagram {
    * next animation frame, once however many frames arrive before it. */
   update(view, config) {
     this.config = config;
-    if (!view) {
-      this.host.classList.add("is-empty");
-      return;
-    }
-    this.host.classList.remove("is-empty");
+    // No view (switched off, or a task without it, such as images): the diagram steps aside.
+    this.host.hidden = !view;
+    if (!view) return;
     this.pending = view;
     if (this.rafPending) return;
     this.rafPending = true;

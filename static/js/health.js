@@ -39,7 +39,8 @@ export class HealthStrip {
   }
 
   /** The frame's health view; drawn on the next animation frame, once. */
-  update(health) {
+  update(health, applies = true) {
+    this.host.hidden = !applies;
     this.pending = health;
     if (this.rafPending) return;
     this.rafPending = true;
@@ -50,11 +51,9 @@ export class HealthStrip {
   }
 
   render(health) {
-    if (!health) {
-      this.host.classList.add("is-empty");
-      return;
-    }
-    this.host.classList.remove("is-empty");
+    // Before the first step the strip waits (its title shows); a task without the view hides it.
+    this.host.classList.toggle("is-empty", !health);
+    if (!health) return;
     const head = document.createElement("tr");
     head.append(cell("th", ""), ...health.layers.map((row) => cell("th", t("engine.health.layer", { layer: row.layer }))));
     const rows = [

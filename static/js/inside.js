@@ -86,7 +86,7 @@ function build({ plane, sendConfig, config, outputColor, conn, applyLesson }) {
 
   const onFrame = (frame) => {
     diagram.update(frame.neurons, config());
-    health.update(frame.health);
+    health.update(frame.health, Boolean(frame.boundary)); // the plane's tasks (not images)
     showMetric(frame);
     if (frame.probe && frame.probe.squared_error !== undefined) showRegressionProbe(frame.probe);
   };
