@@ -148,3 +148,29 @@ def test_the_regression_lesson_and_its_three_update_rules(open_page):
     for lesson in ("engine-neuron", "engine-crosses", "engine-l1-l2", "engine-died"):
         page.locator(f'.lesson-chip[data-lesson="{lesson}"]').click()
         watch.wait_for(lambda: card.locator("[data-try]").count() >= 2, what=f"{lesson}'s moves")
+
+
+def canvas_signature(page, selector):
+    """A few hundred pixels of a canvas."""
+    return page.evaluate(
+        """(sel) => {
+            const c = document.querySelector(sel);
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const out = [];
+            for (let i = 0; i < d.length; i += Math.floor(d.length / 400) * 4) out.push(d[i], d[i + 1], d[i + 2], d[i + 3]);
+            return out;
+        }""", selector)
+
+
+def test_show_test_data_and_discretize_output(open_page):
+    page, watch = open_page("hidden_layers=1&hidden_size=8")
+    page.locator("#step").click()
+    watch.wait_for(lambda: watch.last("frame")["step"] >= 1, what="a step")
+    page.wait_for_timeout(200)
+    boundary, overlay = canvas_signature(page, ".plane-boundary"), canvas_signature(page, ".plane-overlay")
+    page.locator("#discretize").check()
+    watch.wait_for(lambda: canvas_signature(page, ".plane-boundary") != boundary, what="a discrete boundary")
+    page.locator("#show-test").uncheck()
+    watch.wait_for(lambda: canvas_signature(page, ".plane-overlay") != overlay, what="test points hidden")
+    page.locator("#show-test").check()
+    watch.wait_for(lambda: canvas_signature(page, ".plane-overlay") == overlay, what="test points back")
