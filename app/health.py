@@ -29,6 +29,7 @@ first situation that applies wins, most actionable first:
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -143,3 +144,35 @@ def network_health(weights, grads, hidden, activation, losses, optimizer, learni
     figures = layer_figures(weights, grads, hidden, activation, updates)
     return {"layers": figures,
             "hint": hint(figures, weights, grads, losses, optimizer, learning_rate, init, first_loss)}
+
+
+class StepWatch:
+    """What the health view needs from training, gathered step by step: the recent
+    losses, the first one, and the weights' change over one step. The weights are
+    copied around one step after each look (once a frame), not around every step."""
+
+    def __init__(self):
+        self.losses = deque(maxlen=OSCILLATION_WINDOW)
+        self.first_loss = None
+        self.update = None
+        self.measure = True
+
+    def before_step(self, weights):
+        """The weights to compare with after the step, when this step is measured (else None)."""
+        return [w.copy() for w in weights] if self.measure else None
+
+    def after_step(self, weights, before, total):
+        self.losses.append(total)
+        if self.first_loss is None:
+            self.first_loss = total
+        if before is not None:
+            self.update = [w - b for w, b in zip(weights, before)]
+            self.measure = False
+
+    def view(self, net, last, optimizer, learning_rate, init):
+        """network_health() of the last step's LossResult ``last``; the next step is measured."""
+        self.measure = True
+        with np.errstate(all="ignore"):
+            return network_health(net.weights, [dw for dw, _ in last.grads], last.hidden, net.activation,
+                                  list(self.losses), optimizer, learning_rate, init, self.update,
+                                  self.first_loss)

@@ -10,14 +10,13 @@ import json
 import math
 import threading
 import time
-from collections import deque
 
 import numpy as np
 
 from .boundary import data_extent
 from .datasets import DATASETS, add_points, make_dataset, points_dataset
 from .features import feature_matrix
-from .health import OSCILLATION_WINDOW, network_health
+from .health import StepWatch
 from .image_views import test_confusion
 from .inference import finite, probe_values
 from .inside import model_payload, set_parameter
@@ -157,10 +156,7 @@ class TrainingSession:
         self.history = History(REGRESSION_HISTORY_KEYS if self.task.metric == "r2" else HISTORY_KEYS)
         self.version += 1
         self.last = None  # the newest step's losses
-        self.last_update = None  # a recent step's change of each W (for the health view)
-        self.measure_update = True  # copy the weights around the next step: once per frame, not every step
-        self.recent_losses = deque(maxlen=OSCILLATION_WINDOW)
-        self.first_loss = None  # the run's first step's total loss: stuck or converged?
+        self.watch = StepWatch()  # for the health view
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
         self._recent = None   # image tasks: (step, values, confusion) of the newest evaluation
@@ -244,14 +240,9 @@ class TrainingSession:
         if not math.isfinite(res.total):
             self._diverge(res)
             return
-        before = [w.copy() for w in self.net.weights] if c.health and self.measure_update else None
+        before = self.watch.before_step(self.net.weights) if c.health else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
-        self.recent_losses.append(res.total)
-        if self.first_loss is None:
-            self.first_loss = res.total
-        if before is not None:
-            self.last_update = [w - b for w, b in zip(self.net.weights, before)]
-            self.measure_update = False
+        self.watch.after_step(self.net.weights, before, res.total)
         self.step_count += 1
         self.version += 1
         self.epoch += epoch_end
@@ -345,11 +336,7 @@ class TrainingSession:
         c = self.config
         if not c.health or self.last is None or self.status != "ok":
             return None
-        self.measure_update = True  # the next frame's ratio is of a step after this one
-        with np.errstate(all="ignore"):
-            return network_health(self.net.weights, [dw for dw, _ in self.last.grads], self.last.hidden,
-                                  self.net.activation, list(self.recent_losses), c.optimizer, c.learning_rate,
-                                  c.init, self.last_update, self.first_loss)
+        return self.watch.view(self.net, self.last, c.optimizer, c.learning_rate, c.init)
 
     def set_parameter(self, layer, name, index, value):
         """A hand edit of one weight or bias: applied now, training goes on from it."""
