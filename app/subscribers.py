@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from . import compact
 from .protocol import history_since, to_json
 
 
@@ -22,9 +23,11 @@ class BuiltFrame:
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
+    compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
 
-    def text_for(self, sub: "Subscriber") -> str:
-        """The frame's JSON text for ``sub``; advances its cursors."""
+    def text_for(self, sub: "Subscriber") -> str | bytes:
+        """The frame's JSON text for ``sub`` (a compact subscriber's binary
+        message, when the frame was drawn for one); advances its cursors."""
         history = history_since(self.tail, sub.cursor)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
@@ -39,14 +42,18 @@ class BuiltFrame:
             if sub.views_seen.get(name) != key:
                 sub.views_seen[name] = key
                 extra += f',"{name}":{text}'
+        if sub.encoding == "compact" and self.compact is not None:
+            body, blob = self.compact
+            return compact.message(body[:-1] + extra + "}", blob)
         return self.body[:-1] + extra + "}"
 
 
 class Subscriber:
     """One connection's side of a session: its messages and its newest frame."""
 
-    def __init__(self, role: str):
+    def __init__(self, role: str, encoding: str = "json"):
         self.role = role                # "driver" or "viewer"
+        self.encoding = encoding        # of frames: "json" text, or "compact" binary (app/compact.py)
         self.outbox: list[str] = []     # control messages, sent before any frame
         self.frame: BuiltFrame | None = None
         self.sending = False

@@ -39,11 +39,15 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
             live.submit(sub, parsed)
 
 
-async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int):
-    sub = Subscriber(role)
+async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json"):
+    sub = Subscriber(role, encoding)
     await live.attach(sub)
+
+    async def send(message):  # compact frames are bytes (app/compact.py)
+        await (ws.send_bytes if isinstance(message, bytes) else ws.send_text)(message)
+
     tasks = [asyncio.create_task(receive_into(ws, live, sub, max_bytes)),
-             asyncio.create_task(sub.write_forever(ws.send_text, live.frame_sent)),
+             asyncio.create_task(sub.write_forever(send, live.frame_sent)),
              asyncio.create_task(sub.gone.wait())]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -84,11 +88,18 @@ def _open(store: SessionStore, session, token, watch):
     return store.create(), "driver"
 
 
+FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
+
+
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None):
+                         token: str | None = None, watch: str | None = None, encoding: str = "json"):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
+    if encoding not in FRAME_ENCODINGS:
+        await websocket.send_text(to_json(error("encoding must be one of: json, compact", "encoding")))
+        await websocket.close(code=1008)
+        return
     try:
         live, role = _open(store, session, token, watch)
     except SessionRefused as refused:
@@ -96,4 +107,4 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
         await websocket.close(code=refused.close_code)
         return
     live.last_seen = time.monotonic()
-    await serve(websocket, live, role, store.settings.max_message_bytes)
+    await serve(websocket, live, role, store.settings.max_message_bytes, encoding)

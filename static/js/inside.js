@@ -5,7 +5,6 @@
 
 import { Diagram, fmt } from "./diagram.js";
 import { HealthStrip } from "./health.js";
-import { mountInsideLessons } from "./inside_lessons.js";
 import { loadLang, t } from "./i18n.js";
 
 function toggle(id, key, onChange, checked) {
@@ -48,7 +47,7 @@ export function mountInside(options) {
   });
 }
 
-function build({ plane, sendConfig, config, outputColor, conn, applyLesson }) {
+function build({ plane, sendConfig, config, outputColor, conn }) {
   const planeHost = document.getElementById("plane-host");
   const stage = document.createElement("div");
   stage.className = "stage";
@@ -93,9 +92,6 @@ function build({ plane, sendConfig, config, outputColor, conn, applyLesson }) {
   const onProbe = (probe) => {
     if (config() && config().loss === "mse") showRegressionProbe(probe);
   };
-  const nav = document.querySelector(".lessons");
-  const card = document.getElementById("lesson-card");
-  if (applyLesson && nav && card) mountInsideLessons({ nav, card, apply: applyLesson, t });
   window.nnpgInside = { diagram, health };
   return { diagram, health, onFrame, onProbe };
 }
