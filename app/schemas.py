@@ -486,7 +486,8 @@ def session_models(bounds: SessionBounds) -> tuple:
         regularization: RegularizerName = Field("l2", description="l2: λΣW²; l1: λΣ|W|")
         features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1, max_length=7,
                                             description="the network's inputs, computed from (x1, x2)")
-        neurons: SBool = Field(True, description="frames carry the per-neuron maps (`neurons`)")
+        neurons: SBool = Field(False, description="frames carry the per-neuron maps (`neurons`); the page "
+                               "turns them on while its network diagram is open")
         health: SBool = Field(True, description="frames carry the network's health (`health`)")
 
     class StepMessage(_Message):

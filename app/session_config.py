@@ -40,7 +40,7 @@ class TrainingConfig:
     grid_resolution: int = 100
     regularization: str = "l2"
     features: list = field(default_factory=lambda: list(DEFAULT_FEATURES))
-    neurons: bool = True    # frames carry the per-neuron maps
+    neurons: bool = False   # frames carry the per-neuron maps (the page asks for them)
     health: bool = True     # frames carry the network's health
 
     def __post_init__(self):

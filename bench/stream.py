@@ -34,7 +34,7 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    to a test accuracy of 0.95 (64 -> 100 -> 10 ReLU) and 0.90 (linear 64 -> 10).
    `--images` runs this part alone.
 7. the per-neuron maps (the `neurons` view) and the `health` view, which
-   frames carry by default (so the figures of 3 and 4 have them on): in
+   the page asks for (the 30 sessions of 4 have them on; health is on by default): in
    process, the time to draw the neurons view against the boundary's, and
    their ratio, for 1 x 8 and 1 x 100 units; over the WebSocket, one session
    of each with the views on and off: frames/s and steps/s.
@@ -412,7 +412,7 @@ def bench_maps_in_process(reps):
     out = {}
     with threadpool_limits(1):
         for width in MAP_WIDTHS:
-            t = TrainingSession(TrainingConfig(hidden_sizes=[width]))
+            t = TrainingSession(TrainingConfig(hidden_sizes=[width], neurons=True))
             t.train(1000)
             snap, grid = t.snapshot(), BoundaryGrid()
             cases = {name: (lambda view=VIEWS[name]: view.render(snap, grid)) for name in ("boundary", "neurons")}
@@ -431,6 +431,7 @@ def bench_maps_in_process(reps):
 
 
 MAP_WIDTHS = (8, 100)
+MAPS_ON = {"neurons": True}  # the page's sessions: its network diagram asks for the maps
 
 
 async def bench_maps(url, port, pid, seconds, warm, probe):
@@ -809,7 +810,8 @@ async def bench_server(args, seconds, warm, env=None):
     url = f"ws://127.0.0.1:{port}/ws/session"
     try:
         one = None if env else await bench_one(url, port, proc.pid, seconds, warm, probe)
-        many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
+        many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe,
+                                configs=[MAPS_ON] * args.sessions)
         huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0), probe,
                                 configs=[HUGE])
         maps = None if env else await bench_maps(url, port, proc.pid, seconds, warm, probe)

@@ -226,7 +226,7 @@ def inside_messages(client) -> dict:
         next_of(ws, "hello")
         out["config-inside"] = reply(ws, {"type": "config", "config": {
             "hidden_sizes": [8, 8], "activation": "tanh", "init": "xavier", "regularization": "l1",
-            "features": ["x1", "x2", "x1*x2"]}})
+            "features": ["x1", "x2", "x1*x2"], "neurons": True}})
         ws.send_json({"type": "step", "n": 20})
         frame = next_of(ws, "frame", lambda f: f["step"] == 20)
         out["frame-neurons"], out["frame-health"] = frame["neurons"], frame["health"]

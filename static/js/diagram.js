@@ -62,6 +62,7 @@ export class Diagram {
     this.title.addEventListener("click", () => {
       const collapsed = this.host.classList.toggle("is-collapsed");
       this.title.setAttribute("aria-expanded", String(!collapsed));
+      this.onConfig({ neurons: !collapsed }); // no maps for a folded diagram
       if (!collapsed) requestAnimationFrame(() => { this.anchors = null; this.drawEdges(); });
     });
     this.layerButtons = el("div", { class: "diagram-layers" });
@@ -96,7 +97,7 @@ export class Diagram {
   update(view, config) {
     this.config = config;
     // No view (switched off, or a task without it, such as images): the diagram steps aside.
-    this.host.hidden = !view;
+    this.host.hidden = !view && !this.host.classList.contains("is-collapsed");
     if (!view) return;
     this.pending = view;
     if (this.rafPending) return;

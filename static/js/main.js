@@ -219,7 +219,7 @@ function adoptConfig(cfg, { all = false } = {}) {
   const now = performance.now();
   for (const [name, value] of Object.entries(incoming)) {
     if (!all && dirty.has(name)) continue;
-    const field = BY_NAME[name]?.config || (name === "features" ? "features" : "hidden_sizes");
+    const field = BY_NAME[name]?.config || (["features", "neurons"].includes(name) ? name : "hidden_sizes");
     const last = lastSent.get(field);
     if (!all && last && now - last.at < 2000 && JSON.stringify(last.value) !== JSON.stringify(cfg[field])) {
       continue; // an older echo: the newer value is still coming

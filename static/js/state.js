@@ -221,6 +221,7 @@ export function toConfig(s) {
   const perLayer = Array.isArray(widths) && widths.length === s.hidden_layers && widths[0] === s.hidden_size;
   cfg.hidden_sizes = perLayer ? widths.slice() : Array.from({ length: s.hidden_layers }, () => s.hidden_size);
   cfg.features = Array.isArray(s.features) ? s.features.slice() : ["x1", "x2"];
+  cfg.neurons = s.neurons !== false; // the network diagram's maps, unless it is folded away
   return cfg;
 }
 
@@ -238,6 +239,7 @@ export function fromConfig(cfg, s) {
     out.hidden_widths = cfg.hidden_sizes.slice();
   }
   if (Array.isArray(cfg.features)) out.features = cfg.features.slice();
+  if (typeof cfg.neurons === "boolean") out.neurons = cfg.neurons;
   return out;
 }
 

@@ -87,7 +87,7 @@ def test_features_reinitialize_and_feed_the_network(tc):
     with session(tc) as (ws, hello, _):
         t = training(tc, hello["session"])
         step(ws, 3)
-        reply_ = configure(ws, features=["x1^2", "x2^2", "x1"])
+        reply_ = configure(ws, features=["x1^2", "x2^2", "x1"], neurons=True)
         assert reply_["reset"] is True and reply_["config"]["features"] == ["x1", "x1^2", "x2^2"]
         assert t.net.sizes[0] == 3 and t.step_count == 0
         frame = step(ws, 1)
@@ -100,6 +100,7 @@ def test_features_reinitialize_and_feed_the_network(tc):
 
 def test_frames_carry_the_neurons_view_with_exact_maps_and_edges(tc):
     with session(tc) as (ws, hello, _):
+        assert "neurons" not in step(ws, 1) and configure(ws, neurons=True)["reset"] is False  # off by default
         configure(ws, hidden_sizes=[8, 12], activation="tanh", init="xavier")
         frame = step(ws, 2)
         t = training(tc, hello["session"])
@@ -155,7 +156,7 @@ def test_a_hand_edit_changes_the_next_boundary_and_the_rest_model(tc):
 
 def test_six_hidden_layers_in_a_session(tc):
     with session(tc) as (ws, hello, _):
-        assert configure(ws, hidden_sizes=[4, 5, 6, 7, 8, 9])["reset"] is True
+        assert configure(ws, hidden_sizes=[4, 5, 6, 7, 8, 9], neurons=True)["reset"] is True
         frame = step(ws, 1)
         assert [layer["width"] for layer in frame["neurons"]["layers"]] == [4, 5, 6, 7, 8, 9]
         assert len(frame["health"]["layers"]) == 7
