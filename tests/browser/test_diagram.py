@@ -115,7 +115,8 @@ def test_widths_depth_and_features_from_the_diagram(open_page):
     page.locator('[data-feature="x1*x2"]').click()
     watch.wait_for(lambda: watch.last("frame")["neurons"]["inputs"]["names"] == ["x1", "x2", "x1*x2"],
                    what="the x₁x₂ feature")
-    assert page.locator('[data-feature="x1*x2"]').get_attribute("aria-pressed") == "true"
+    watch.wait_for(lambda: page.locator('[data-feature="x1*x2"]').get_attribute("aria-pressed") == "true",
+                   what="the toggle drawn on")
     assert "·" in page.locator(".diagram-params").inner_text()
     # the health strip fills in once the network has stepped
     page.locator("#step").click()
