@@ -121,3 +121,13 @@ def test_a_converged_deep_network_is_not_called_vanishing():
     health = network_health(net.weights, [dw for dw, _ in res.grads], res.hidden, "tanh", losses, "sgd", 0.1,
                             "xavier", first_loss=losses[0])
     assert losses[-1] < 0.1 * losses[0] and health["hint"] is None
+
+
+def test_weights_typed_small_vanish_whatever_the_init(spiral):
+    """Xavier init (std 0.1 for 100 inputs), then every weight scaled by hand to a tenth, about
+    0.01: the same vanishing, and the hint does not blame the init."""
+    net = Network.create([2, 100, 100, 100, 3], "tanh", "xavier", 0)
+    for w, _ in net.layers:
+        w *= 0.1
+    health = train(net, *spiral, lr=1.0, steps=40, init="xavier")
+    assert hint_key(health) == "vanishing" and health["hint"]["vars"]["layers"] == 3
