@@ -12,8 +12,11 @@ import { decodeBase64, divergingCss, drawMap } from "./diverging.js";
 import { t } from "./i18n.js";
 
 export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+// Written as mathematics; the sines in the page's language (正弦 in 中文).
 const FEATURE_LABELS = {
-  x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁", "sin(x2)": "sin x₂",
+  x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
+  get "sin(x1)"() { return t("engine.diagram.sin_x1"); },
+  get "sin(x2)"() { return t("engine.diagram.sin_x2"); },
 };
 export const MAX_LAYERS = 6;   // the page's limit (tensorflow/playground's)
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -57,7 +60,10 @@ export class Diagram {
   build() {
     this.host.classList.add("diagram");
     this.head = el("div", { class: "diagram-head" });
-    this.title = el("button", { type: "button", class: "diagram-title", "aria-expanded": "true",
+    // Folded at first: its maps and edges add about 8 KB to every frame, so a class of thirty
+    // asks for them only when someone opens it.
+    this.host.classList.add("is-collapsed");
+    this.title = el("button", { type: "button", class: "diagram-title", "aria-expanded": "false",
       title: t("engine.diagram.collapse"), text: t("engine.diagram.title") });
     this.title.addEventListener("click", () => {
       const collapsed = this.host.classList.toggle("is-collapsed");

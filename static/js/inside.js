@@ -73,7 +73,7 @@ function build({ plane, sendConfig, config, outputColor, conn }) {
       diagram.setDiscrete(on);
     }, false),
   );
-  diagramHost.append(toggles);
+  stage.after(toggles); // under the plane, whether the diagram is open or folded
 
   const healthHost = document.createElement("section");
   healthHost.id = "health";

@@ -97,7 +97,7 @@ export const SETTINGS = [
   { name: "reg", label: "Regularization (λ)", group: "training", control: "log", type: "float",
     default: 5e-4, values: REG_VALUES, reinit: false, config: "reg", accept: [0, 100],
     format: (v) => (v === 0 ? t("page.value.off") : fmtNum(v)) },
-  { name: "regularization", label: "Penalty R(W)", group: "training", control: "select", type: "enum",
+  { name: "regularization", label: "Penalty", group: "training", control: "select", type: "enum",
     default: "l2", reinit: false, config: "regularization", options: registryOptions("regularizers") },
   { name: "batch_size", label: "Batch size", group: "training", control: "select", type: "int",
     default: 0, reinit: false, config: "batch_size", accept: [0, 5000],
@@ -221,7 +221,7 @@ export function toConfig(s) {
   const perLayer = Array.isArray(widths) && widths.length === s.hidden_layers && widths[0] === s.hidden_size;
   cfg.hidden_sizes = perLayer ? widths.slice() : Array.from({ length: s.hidden_layers }, () => s.hidden_size);
   cfg.features = Array.isArray(s.features) ? s.features.slice() : ["x1", "x2"];
-  cfg.neurons = s.neurons !== false; // the network diagram's maps, unless it is folded away
+  cfg.neurons = s.neurons === true; // the network diagram's maps, while it is open
   return cfg;
 }
 

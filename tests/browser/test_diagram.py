@@ -11,6 +11,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
+def open_diagram(page, watch):
+    """Unfold the network diagram (folded at first): the page asks for the maps."""
+    page.locator("#diagram .diagram-title").click()
+    watch.wait_for(lambda: page.locator("#diagram .node-output").count() > 0, what="the diagram")
+
+
 def session_model(server, watch):
     sid = watch.last("hello")["session"]
     with urllib.request.urlopen(f"{server}/api/v1/sessions/{sid}/model") as r:
@@ -42,6 +48,7 @@ def edge_key(page, index):
 
 def test_a_weight_typed_by_mouse_changes_the_boundary_and_the_model(open_page, server):
     page, watch = open_page("hidden_layers=1&hidden_size=2")
+    open_diagram(page, watch)
     watch.wait_for(lambda: page.locator("#diagram g.edge").count() == 2 * 2 + 2 * 3, what="the edges")
     x, y = point_on_edge(page, 0)
     # the edge under the pointer there (edges from one unit fan out close together)
@@ -68,6 +75,7 @@ def test_a_weight_typed_by_mouse_changes_the_boundary_and_the_model(open_page, s
 
 def test_a_weight_and_a_bias_typed_by_keyboard(open_page, server):
     page, watch = open_page("hidden_layers=1&hidden_size=2")
+    open_diagram(page, watch)
     watch.wait_for(lambda: page.locator("#diagram g.edge").count() == 10, what="the edges")
     # an edge of the output layer: focus it, Enter opens the editor, Enter applies
     last = page.locator("#diagram g.edge").count() - 1
@@ -104,6 +112,7 @@ def test_a_weight_and_a_bias_typed_by_keyboard(open_page, server):
 
 def test_widths_depth_and_features_from_the_diagram(open_page):
     page, watch = open_page("hidden_layers=1&hidden_size=3")
+    open_diagram(page, watch)
     watch.wait_for(lambda: page.locator("#diagram .node-unit").count() == 3, what="three units")
     page.locator('[data-action="widen-0"]').click()
     watch.wait_for(lambda: page.locator("#diagram .node-unit").count() == 4, what="four units")
