@@ -54,8 +54,9 @@ function build({ plane, sendConfig, config, outputColor, conn }) {
   const diagramHost = document.createElement("section");
   diagramHost.id = "diagram";
   diagramHost.setAttribute("aria-label", t("engine.diagram.title"));
-  planeHost.before(stage);
-  stage.append(diagramHost, planeHost);
+  const planeBlock = planeHost.closest(".plane-stage") || planeHost; // the plane with its overlays
+  planeBlock.before(stage);
+  stage.append(diagramHost, planeBlock);
 
   const send = sendConfig || ((patch) => conn.send("config", { config: patch }));
   const diagram = new Diagram(diagramHost, {
