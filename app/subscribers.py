@@ -24,25 +24,38 @@ class BuiltFrame:
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
     compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
+    # (cursor, with points, sticky views not seen, compact) → the message:
+    # subscribers that are level (most viewers of a session) share one
+    # instead of each encoding the same history.
+    texts: dict = field(default_factory=dict, repr=False)
 
     def text_for(self, sub: "Subscriber") -> str | bytes:
         """The frame's JSON text for ``sub`` (a compact subscriber's binary
         message, when the frame was drawn for one); advances its cursors."""
-        history = history_since(self.tail, sub.cursor)
+        unseen = tuple(name for name, (key, _) in self.sticky.items()
+                       if sub.views_seen.get(name) != key)
+        key = (sub.cursor, sub.points_seen != self.points_version, unseen,
+               sub.encoding == "compact" and self.compact is not None)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = self._text(*key)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
             sub.cursor = (generation, seqs[-1])
         elif sub.cursor[0] != generation:
             sub.cursor = (generation, 0)
-        extra = ',"history":' + to_json(history)
-        if sub.points_seen != self.points_version:
-            sub.points_seen = self.points_version
+        sub.points_seen = self.points_version
+        for name in unseen:
+            sub.views_seen[name] = self.sticky[name][0]
+        return text
+
+    def _text(self, cursor, with_points, unseen, compact_message):
+        extra = ',"history":' + to_json(history_since(self.tail, cursor))
+        if with_points:
             extra += ',"points":' + self.points_text
-        for name, (key, text) in self.sticky.items():
-            if sub.views_seen.get(name) != key:
-                sub.views_seen[name] = key
-                extra += f',"{name}":{text}'
-        if sub.encoding == "compact" and self.compact is not None:
+        for name in unseen:
+            extra += f',"{name}":{self.sticky[name][1]}'
+        if compact_message:
             body, blob = self.compact
             return compact.message(body[:-1] + extra + "}", blob)
         return self.body[:-1] + extra + "}"
