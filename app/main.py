@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import pages, rest, stream
+from .api import classes, pages, rest, stream
+from .class_board import Reporter
+from .classroom import Classroom
 from .config import Settings, get_settings
 from .runtime import keep_freed_memory
 from .sessions import SessionStore
@@ -24,10 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         store = SessionStore(settings)
         app.state.sessions = store
+        store.classroom = app.state.classroom = Classroom(settings, store)
+        reporter = Reporter(store.classroom)
         await store.start()
+        reporter.start()
         try:
             yield
         finally:
+            reporter.stop()
             await store.stop()
 
     app = FastAPI(
@@ -41,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rest.install_error_handlers(app)
     app.include_router(rest.router)
     app.include_router(stream.router)
+    app.include_router(classes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

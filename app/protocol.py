@@ -13,7 +13,8 @@ from pydantic import TypeAdapter, ValidationError
 from .schemas import ClientMessage
 
 CLIENT_MESSAGE = TypeAdapter(ClientMessage)
-MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model")
+MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model", "fork",
+                 "push", "spotlight", "pause_all", "resume_all", "end")
 
 
 def to_json(message) -> str:
@@ -61,8 +62,8 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
     return error(f"{field}: {first['msg']}" if field else first["msg"], field)
 
 
-def parse_client_message(text: str, max_bytes: int):
-    """A validated client message, or an `error` dict."""
+def parse_client_message(text: str, max_bytes: int, adapter: TypeAdapter = CLIENT_MESSAGE):
+    """A validated client message (of ``adapter``'s union), or an `error` dict."""
     if len(text) > max_bytes or len(text.encode()) > max_bytes:
         return error(f"message too large (over {max_bytes} bytes)")
     try:
@@ -72,7 +73,7 @@ def parse_client_message(text: str, max_bytes: int):
     if not isinstance(data, dict) or "type" not in data:
         return error("a message is a JSON object with a 'type'", "type")
     try:
-        return CLIENT_MESSAGE.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as exc:
         return validation_error(exc)
 

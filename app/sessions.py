@@ -37,6 +37,7 @@ class SessionStore:
                                    frames_first=not settings.frame_process, playing=self.playing)
         self.pool = FramePool(settings.frame_process, self.scheduler)
         self._reaper = None
+        self.classroom = None  # the classes (app/classroom.py), set by the app
 
     async def start(self):
         self.scheduler.start()

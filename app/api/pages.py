@@ -59,18 +59,19 @@ def _dataset_specs() -> list[dict]:
     ]
 
 
+def page_context() -> dict:
+    """What every page's template needs: data sets, asset versions, the module map."""
+    return {
+        "datasets": _dataset_specs(),
+        "plotly_version": plotly.__version__,
+        "asset_version": _asset_version(),
+        "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request):
-    return templates.TemplateResponse(
-        request,
-        "index.html",
-        {
-            "datasets": _dataset_specs(),
-            "plotly_version": plotly.__version__,
-            "asset_version": _asset_version(),
-            "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
-        },
-    )
+    return templates.TemplateResponse(request, "index.html", page_context())
 
 
 @router.api_route("/vendor/plotly.min.js", methods=["GET", "HEAD"])

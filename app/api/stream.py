@@ -1,7 +1,9 @@
 """/ws/session: a thin adapter between a WebSocket and a live session.
 
 `/ws/session` creates a session and drives it; `?session=ID&token=TOKEN`
-resumes one and takes it over; `?session=ID&watch=1` watches one read-only.
+resumes one and takes it over; `?session=ID&watch=1` watches one read-only;
+`?class=CODE&name=NAME` joins a class with a session of one's own (or with
+the resumed one), `?class=CODE&teacher=TOKEN` is the teacher's own run.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from ..live import LiveSession
 from ..protocol import error, parse_client_message, to_json
@@ -39,9 +41,13 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
             live.submit(sub, parsed)
 
 
-async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int):
+async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, welcome=None):
+    """Attach a subscriber of ``role``, then ``await welcome(live, sub)`` (the
+    class's messages after hello), and relay until either side ends."""
     sub = Subscriber(role)
     await live.attach(sub)
+    if welcome is not None:
+        await welcome(live, sub)
     tasks = [asyncio.create_task(receive_into(ws, live, sub, max_bytes)),
              asyncio.create_task(sub.write_forever(ws.send_text, live.frame_sent)),
              asyncio.create_task(sub.gone.wait())]
@@ -75,25 +81,36 @@ async def _farewell(ws, message):
     await ws.close(code=1000, reason="taken over")
 
 
-def _open(store: SessionStore, session, token, watch):
+async def _open(ws: WebSocket, session, token, watch, klass, name, teacher):
     """(the session, the role) a connection asks for; SessionRefused if it cannot."""
+    store: SessionStore = ws.app.state.sessions
     if watch not in (None, "", "0"):
         return store.watch(session), "viewer"
-    if session is not None:
-        return store.resume(session, token), "driver"
-    return store.create(), "driver"
+    live = store.resume(session, token) if session is not None else None
+    if klass is None:
+        return live or store.create(), "driver"
+    room = ws.app.state.classroom
+    if teacher is not None:
+        return await room.teacher_session(klass, teacher, live), "driver"
+    if live is not None and room.class_of(live.id):
+        return live, "driver"  # a student back in their own session: still in the class
+    address = ws.client.host if ws.client else "unknown"
+    return await room.join(klass, name, address, live), "driver"
 
 
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None):
+                         token: str | None = None, watch: str | None = None,
+                         klass: str | None = Query(None, alias="class"), name: str | None = None,
+                         teacher: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
     try:
-        live, role = _open(store, session, token, watch)
+        live, role = await _open(websocket, session, token, watch, klass, name, teacher)
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
         return
     live.last_seen = time.monotonic()
-    await serve(websocket, live, role, store.settings.max_message_bytes)
+    welcome = websocket.app.state.classroom.welcome if role == "driver" else None
+    await serve(websocket, live, role, store.settings.max_message_bytes, welcome)

@@ -1,0 +1,92 @@
+"""What the class layer reads from and writes to a student's run.
+
+``summarize()``: a student's line on the teacher's board (step, loss,
+accuracies, status, why they may need help) with a small boundary thumbnail,
+redrawn only when the network changed. ``fork_state()``/``adopt_fork()``:
+"make it mine", a copy of another run's data, settings, weights and optimizer
+state. Both are called on the training thread holding the session's lock.
+No web imports.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+
+import numpy as np
+
+from .boundary import BoundaryGrid
+from .classes import DEAD_SPREAD, needs_help
+from .training import History, TrainingSession
+
+THUMBNAIL_RESOLUTION = 32
+
+
+def _last(history: History, key):
+    values = history.points[key]
+    return values[-1] if values else None
+
+
+def summarize(t: TrainingSession, grid: BoundaryGrid, drawn: tuple | None):
+    """(summary, thumbnail) of a run; ``drawn`` is (version, thumbnail) as
+    drawn last time for this run, reused while the network is unchanged.
+
+    summary: {step, loss, train_accuracy, test_accuracy, status, help,
+    thumb}; ``thumb`` is the network version the thumbnail shows. The
+    thumbnail is a frame's `boundary` object at 32×32 (u8-probs)."""
+    if drawn is not None and (drawn[0] == t.version or t.status != "ok"):
+        version, thumbnail = drawn  # diverged: the last good picture stays
+    else:
+        with np.errstate(all="ignore"):
+            thumbnail = grid.encode(t.net, t.extent, THUMBNAIL_RESOLUTION) \
+                if "boundary" in t.task.views else None
+        version = t.version
+    summary = {
+        "step": t.step_count,
+        "loss": _last(t.history, "total"),
+        "train_accuracy": _last(t.history, "train_accuracy"),
+        "test_accuracy": _last(t.history, "test_accuracy"),
+        "status": "diverged" if t.status == "diverged" else "playing" if t.running else "paused",
+        "thumb": version,
+    }
+    flat = thumbnail is not None and _spread(thumbnail) < DEAD_SPREAD
+    summary["help"] = needs_help(summary, t.config.classes, flat)
+    return summary, (version, thumbnail)
+
+
+def _spread(thumbnail) -> int:
+    """The largest range of any class's probability over the grid (0–255)."""
+    u8 = np.frombuffer(base64.b64decode(thumbnail["data"]), dtype=np.uint8)
+    table = u8.reshape(-1, thumbnail["classes"])
+    return int((table.max(axis=0).astype(int) - table.min(axis=0)).max())
+
+
+def fork_state(src: TrainingSession) -> dict:
+    """Everything of ``src`` a fork takes, copied (holding src's lock)."""
+    return {
+        "config": src.config, "user_points": list(src.user_points),
+        "dataset": src.dataset, "extent": src.extent, "task": src.task,
+        "net": src.net.copy(), "optimizer": copy.deepcopy(src.optimizer),
+        "sampler": copy.deepcopy(src.sampler), "step": src.step_count, "epoch": src.epoch,
+        "status": src.status, "history": copy.deepcopy(src.history), "running": src.running,
+    }
+
+
+def adopt_fork(dst: TrainingSession, state: dict):
+    """Make ``dst`` go on from a copied run (holding dst's lock). Its probe
+    point stays; the history is a new generation, so each connection reads
+    it all again."""
+    ds = state["dataset"]
+    dst.config, dst.user_points = state["config"], state["user_points"]
+    dst.dataset, dst.extent, dst.task = ds, state["extent"], state["task"]
+    dst.X_train, dst.y_train = ds.X[~ds.test], ds.y[~ds.test]
+    dst.X_test, dst.y_test = ds.X[ds.test], ds.y[ds.test]
+    dst.net, dst.optimizer, dst.sampler = state["net"], state["optimizer"], state["sampler"]
+    dst.step_count, dst.epoch, dst.status = state["step"], state["epoch"], state["status"]
+    dst.history = state["history"]
+    dst.history.generation = next(History._generations)
+    dst.running = state["running"] and state["status"] == "ok"
+    dst.points_version += 1
+    dst.version += 1
+    dst.last, dst.last_full_batch, dst._summary = None, False, None
+    if dst.probe_point is not None and (dst.probe_point[1] or 0) >= dst.config.classes:
+        dst.probe_point = (dst.probe_point[0], None)
