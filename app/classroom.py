@@ -147,7 +147,8 @@ class Classroom:
                 self._tell(code, {"type": "spotlight", "session": None, "name": None})
                 self._forget(code)
             else:
-                await asyncio.gather(*(_apply_to(live, code, event) for live in self._local(code)))
+                await asyncio.gather(*(live.between_turns(lambda live=live: _apply_to(live, code, event))
+                                       for live in self._local(code)))
         except Exception:  # one bad event must not stop the class
             log.exception("applying a class %r event failed", kind)
 
@@ -198,9 +199,8 @@ class Classroom:
 
     async def end(self, code):
         """End the class: students keep their runs, the board is told."""
-        await self.backend.publish(code, {"kind": "end"})
+        await self.backend.publish(code, {"kind": "end"})  # each process then forgets it
         await self.backend.delete_class(code)
-        self._forget(code)
 
 
 async def _apply_to(live, code, event):

@@ -120,6 +120,33 @@ class LiveSession:
         for task in self.tasks + ([self.drawing] if self.drawing else []):
             task.cancel()
         self.tasks, self.drawing = [], None
+        while not self.commands.empty():  # nothing trains now: queued work runs at once
+            sub, msg = self.commands.get_nowait()
+            if sub is None:
+                asyncio.ensure_future(self._run_work(*msg))
+
+    async def between_turns(self, work):
+        """``await work()`` between two training turns (the runner runs it while
+        the session trains; with no runner, now); its result."""
+        if not self.tasks:
+            return await work()
+        done = asyncio.get_running_loop().create_future()
+        self.commands.put_nowait((None, (work, done)))
+        self.wake_runner.set()
+        return await done
+
+    async def _run_work(self, work, done):
+        self.busy = True
+        try:
+            result = await work()
+            if not done.done():
+                done.set_result(result)
+        except Exception as exc:  # the caller gets it
+            if not done.done():
+                done.set_exception(exc)
+        finally:
+            self.busy = False
+        self.want_frame()
 
     # ---- the runner -----------------------------------------------------------
 
@@ -130,6 +157,9 @@ class LiveSession:
         while True:
             while not self.commands.empty():
                 sub, msg = self.commands.get_nowait()
+                if sub is None:  # work of the class layer (between_turns)
+                    await self._run_work(*msg)
+                    continue
                 if sub is not self.driver:
                     continue  # from a connection that has been taken over
                 self.busy = True
