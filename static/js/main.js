@@ -17,6 +17,7 @@ import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { Lessons } from "./lessons.js";
+import { Classroom } from "./classroom.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
 const $ = (sel) => document.querySelector(sel);
@@ -67,6 +68,7 @@ const chart = new LossChart($("#loss-chart"), { logScale: state.log_scale });
 const plane = new Plane($("#plane-host"));
 const inspector = new Inspector($("#inspector"));
 new Lessons($(".lessons"), $("#lesson-card"), applyLesson);
+const classroom = new Classroom(conn, { notify: (text, kind) => notify(text, kind) });
 
 // Debugging and test handle: read-only views of what the page knows.
 window.nnpg = {
@@ -81,6 +83,7 @@ window.nnpg = {
   },
   get session() { return conn.session; },
   get limits() { return limits; },
+  get classroom() { return classroom.state; },
 };
 
 // ---------------------------------------------------------------- helpers

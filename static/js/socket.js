@@ -35,7 +35,8 @@ export class Connection extends EventTarget {
     const saved = loadSaved();
     this.resuming = Boolean(saved);
     if (saved) {
-      url += `?session=${encodeURIComponent(saved.session)}&token=${encodeURIComponent(saved.token)}`;
+      url += `${this.path.includes("?") ? "&" : "?"}session=${encodeURIComponent(saved.session)}`
+        + `&token=${encodeURIComponent(saved.token)}`;
     }
     return url;
   }
