@@ -6,10 +6,12 @@ Every message read here is strict JSON validated against its schema model.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
 from urllib.parse import quote
+from urllib.request import Request, urlopen
 
 import pytest
 from starlette.testclient import TestClient
@@ -337,3 +339,77 @@ def test_a_solo_run_joins_a_class_as_it_is_and_the_teacher_run_can_be_spotlit(tc
         assert of_type(ws, "spotlight") == {"type": "spotlight", "session": teacher_session, "name": None}
     with tc.websocket_connect(f"/ws/session?class={klass['code']}&teacher=wrong") as w:
         assert recv(w)["field"] == "token"
+
+
+# ---- over a real server -------------------------------------------------------------------
+
+
+async def _until(ws, pred):
+    """The first message satisfying ``pred`` on a `websockets` connection (a
+    hang is caught by pytest-timeout)."""
+    while True:
+        text = await ws.recv()
+        msg = json.loads(text, parse_constant=_refuse_constant)
+        if msg["type"] in MODELS:
+            MODELS[msg["type"]].model_validate_json(text)
+        if pred(msg):
+            return msg
+        assert msg["type"] != "error", msg
+
+
+async def _a_class_over_real_sockets(http, ws_base):
+    from websockets.asyncio.client import connect
+
+    res = await asyncio.to_thread(urlopen, Request(http + "/api/v1/classes", method="POST"))
+    klass = json.loads(res.read())
+    code = klass["code"]
+    kinds = lambda kind, pred=lambda m: True: lambda m: m["type"] == kind and pred(m)  # noqa: E731
+    async with contextlib.AsyncExitStack() as stack:
+        socks = []
+        for name in NAMES:
+            ws = await stack.enter_async_context(connect(
+                f"{ws_base}/ws/session?class={code}&name={quote(name)}", max_size=None))
+            hello = await _until(ws, kinds("hello"))
+            assert (await _until(ws, kinds("class")))["name"] == name
+            socks.append((ws, hello["session"]))
+        board = await stack.enter_async_context(connect(
+            f"{ws_base}/ws/class?code={code}&token={klass['teacher_token']}", max_size=None))
+        update = await _until(board, kinds("board", lambda m: len(m["students"]) == 10))
+        assert [s["name"] for s in update["students"]] == NAMES
+
+        # a student cannot push; the teacher can, to all ten
+        await socks[3][0].send(json.dumps({"type": "push", "config": {"learning_rate": 9}}))
+        assert (await _until(socks[3][0], kinds("error")))["field"] == "type"
+        await board.send(json.dumps({"type": "push", "config": {"learning_rate": 0.3}}))
+        for ws, _ in socks:
+            assert (await _until(ws, kinds("config")))["config"]["learning_rate"] == 0.3
+
+        # spotlight student 0; every other student watches it: the same frames
+        ws0, sid0 = socks[0]
+        await board.send(json.dumps({"type": "spotlight", "session": sid0}))
+        viewers = []
+        for ws, _ in socks[1:]:
+            assert (await _until(ws, kinds("spotlight")))["session"] == sid0
+            viewer = await stack.enter_async_context(connect(
+                f"{ws_base}/ws/session?session={sid0}&watch=1", max_size=None))
+            await _until(viewer, kinds("hello"))
+            viewers.append(viewer)
+        await ws0.send(json.dumps({"type": "step", "n": 40}))
+        target = await _until(ws0, kinds("frame", lambda f: f["step"] == 40))
+        for viewer in viewers:
+            seen = await _until(viewer, kinds("frame", lambda f: f["step"] == 40))
+            assert seen["boundary"]["data"] == target["boundary"]["data"]
+
+        # student 1 makes it theirs: the same weights, and the same run on from there
+        ws1, _ = socks[1]
+        await ws1.send(json.dumps({"type": "fork", "session": sid0}))
+        await _until(ws1, kinds("config", lambda m: m["reset"]))
+        for ws in (ws0, ws1):
+            await ws.send(json.dumps({"type": "step", "n": 3}))
+            await _until(ws, kinds("frame", lambda f: f["step"] == 43))
+            await ws.send(json.dumps({"type": "model"}))
+        assert await _until(ws0, kinds("model")) == await _until(ws1, kinds("model"))
+
+
+def test_a_class_over_a_real_server(real_server):
+    asyncio.run(_a_class_over_real_sockets(real_server.http, real_server.http.replace("http", "ws")))
