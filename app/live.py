@@ -259,8 +259,8 @@ class LiveSession:
         # Keep to the fps grid (a late frame does not push every later one back),
         # but never owe a burst of frames after a pause; and take no more than
         # this session's share of the frame worker.
-        playing = [s.draw_seconds for s in self.store.playing()]
-        share = self.store.pool.interval(self.draw_seconds, playing)
+        playing = [(s.draw_seconds, len(s.subscribers)) for s in self.store.playing()]
+        share = self.store.pool.interval(self.draw_seconds, playing, len(self.subscribers))
         self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
         return True
 
@@ -287,7 +287,8 @@ class LiveSession:
         """Draw a frame in the frame pool while this session trains on, and
         offer it to every subscriber."""
         try:
-            parts, self.draw_seconds = await self.store.pool.draw(snapshot, self.draw_seconds)
+            parts, self.draw_seconds = await self.store.pool.draw(snapshot, self.draw_seconds,
+                                                                  len(self.subscribers))
         except Exception:  # a bug must cost this frame, not the session's later ones
             log.exception("drawing a frame failed")
             self.frame_wanted = True
