@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install run test test-fast bench chromium clean
+.PHONY: install run test test-fast bench docs chromium clean
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/stream.py
+
+# The real answers and messages in docs/api.md and docs/protocol.md, captured again.
+docs: install
+	$(BIN)/python scripts/capture_docs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

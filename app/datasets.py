@@ -53,7 +53,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -85,77 +86,20 @@ _LINEAR_OFFSET = math.pi / 4
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """What the controls need to know about one dataset."""
+    """One entry of the dataset registry: its generator and what the controls need to know."""
 
     name: str
+    label: str          # English
+    label_zh: str       # 中文
+    # (rng, per-class counts, noise) -> one (n_k, 2) array per class; draws never depend on noise.
+    generate: Callable = field(repr=False, compare=False)
     description: str
+    description_zh: str
     min_classes: int
     max_classes: int
     default_classes: int
     default_noise: float
     max_noise: float
-
-
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec(
-            name="spiral",
-            description="Points on spiral arms that wind around the centre, one arm per class.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.2,
-            max_noise=1.0,
-        ),
-        DatasetSpec(
-            name="circles",
-            description="Rings around the centre, one ring per class, each ring larger than the last.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="xor",
-            description="Two classes in opposite corners: one where both coordinates have the same sign, "
-            "the other where their signs differ.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="gaussians",
-            description="Round clouds of points, one per class, placed evenly around a circle.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=3,
-            default_noise=0.25,
-            max_noise=0.4,
-        ),
-        DatasetSpec(
-            name="moons",
-            description="Two half circles that hook into each other, one per class.",
-            min_classes=2,
-            max_classes=2,
-            default_classes=2,
-            default_noise=0.1,
-            max_noise=0.3,
-        ),
-        DatasetSpec(
-            name="linear",
-            description="Pie slices around the centre, one per class, that straight lines can separate.",
-            min_classes=2,
-            max_classes=10,
-            default_classes=2,
-            default_noise=0.05,
-            max_noise=0.3,
-        ),
-    )
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,12 +148,12 @@ def _check_classes(spec: DatasetSpec, classes: object) -> int:
     return classes
 
 
-def _check_n(n: object, classes: int) -> int:
+def _check_n(n: object, classes: int, max_points: int) -> int:
     if not _is_int(n):
         raise ValueError("n must be an integer")
     n = int(n)
-    if not 1 <= n <= MAX_POINTS:
-        raise ValueError(f"n must be between 1 and {MAX_POINTS}")
+    if not 1 <= n <= max_points:
+        raise ValueError(f"n must be between 1 and {max_points}")
     if n < classes:
         raise ValueError("n must be at least the number of classes")
     return n
@@ -313,13 +257,90 @@ def _linear(rng: np.random.Generator, counts: list[int], noise: float) -> list[n
     return parts
 
 
-_GENERATORS = {
-    "spiral": _spiral,
-    "circles": _circles,
-    "xor": _xor,
-    "gaussians": _gaussians,
-    "moons": _moons,
-    "linear": _linear,
+# The dataset registry: REST, the session schemas, the catalog and the page read it.
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="spiral",
+            label="Spiral",
+            label_zh="螺旋",
+            generate=_spiral,
+            description="Points on spiral arms that wind around the centre, one arm per class.",
+            description_zh="绕着中心旋转的螺旋臂，每个类别一条臂。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.2,
+            max_noise=1.0,
+        ),
+        DatasetSpec(
+            name="circles",
+            label="Circles",
+            label_zh="同心圆",
+            generate=_circles,
+            description="Rings around the centre, one ring per class, each ring larger than the last.",
+            description_zh="围绕中心的圆环，每个类别一个环，一个比一个大。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="xor",
+            label="XOR",
+            label_zh="异或（XOR）",
+            generate=_xor,
+            description="Two classes in opposite corners: one where both coordinates have the same sign, "
+            "the other where their signs differ.",
+            description_zh="两个类别分别位于对角：两个坐标同号的一类，异号的另一类。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="gaussians",
+            label="Gaussians",
+            label_zh="高斯团",
+            generate=_gaussians,
+            description="Round clouds of points, one per class, placed evenly around a circle.",
+            description_zh="一团团圆形的点云，每个类别一团，均匀排在一个圆上。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=3,
+            default_noise=0.25,
+            max_noise=0.4,
+        ),
+        DatasetSpec(
+            name="moons",
+            label="Moons",
+            label_zh="双月",
+            generate=_moons,
+            description="Two half circles that hook into each other, one per class.",
+            description_zh="两个彼此勾住的半圆，每个类别一个。",
+            min_classes=2,
+            max_classes=2,
+            default_classes=2,
+            default_noise=0.1,
+            max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="linear",
+            label="Linear",
+            label_zh="线性可分",
+            generate=_linear,
+            description="Pie slices around the centre, one per class, that straight lines can separate.",
+            description_zh="围绕中心的扇形，每个类别一块，可以用直线分开。",
+            min_classes=2,
+            max_classes=10,
+            default_classes=2,
+            default_noise=0.05,
+            max_noise=0.3,
+        ),
+    )
 }
 
 
@@ -361,6 +382,8 @@ def make_dataset(
     noise: float | None = None,
     seed: int = 0,
     test_fraction: float = 0.2,
+    *,
+    max_points: int = MAX_POINTS,
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
@@ -372,14 +395,14 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(n, classes)
+    n = _check_n(n, classes, max_points)
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
 
     rng = np.random.default_rng(seed)
     counts = _class_counts(n, classes)
-    parts = _GENERATORS[name](rng, counts, noise)
+    parts = spec.generate(rng, counts, noise)
     X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
     test = _test_mask(rng, counts, round(test_fraction * n))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .nn import Network, example_losses, l2_regularization, log_softmax, softmax, svm_margins
+from .nn import Network, example_losses, log_softmax, regularizer, softmax, svm_margins
 
 
 @dataclass
@@ -47,7 +47,7 @@ def infer(net: Network, X, y=None, loss="softmax", reg=0.0, margin=1.0) -> Infer
     if y is not None:
         result.per_example = example_losses(loss, scores, y, margin)
         result.data = float(result.per_example.mean())
-        result.reg = float(l2_regularization(net.weights, reg)[0]) if reg else 0.0
+        result.reg = regularizer("l2").value(net.weights, reg) if reg else 0.0
         result.terms = svm_margins(scores, y, margin) if loss == "svm" else -log_softmax(scores)
     return result
 

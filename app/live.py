@@ -97,6 +97,7 @@ class LiveSession:
             "type": "hello", "session": self.id,
             "token": self.token if sub.role == "driver" else None, "role": sub.role,
             "config": t.config.to_dict(), "limits": self.store.limits(),
+            "catalog": self.store.catalog(),
             "step": t.step_count, "running": t.running, "status": t.status,
             "points": t.points_payload(), "history": tail["points"],
         }

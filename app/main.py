@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import classes, pages, rest, stream
+from .api import calculus, catalog, classes, docs, pages, rest, stream
 from .class_board import Reporter
 from .classroom import Classroom
 from .config import Settings, get_settings
+from .paths import STATIC_DIR
 from .runtime import keep_freed_memory
 from .sessions import SessionStore
-
-ROOT = Path(__file__).resolve().parent.parent
-STATIC_DIR = ROOT / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,12 +39,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="A NumPy neural network that trains live. REST API v1 for single "
                     "forward/backward steps; /ws/session streams live training.",
         lifespan=lifespan,
+        docs_url=None,  # served by app/api/docs.py, without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     rest.install_error_handlers(app)
     app.include_router(rest.router)
+    app.include_router(catalog.router)
     app.include_router(stream.router)
     app.include_router(classes.router)
     app.include_router(pages.router)
+    app.include_router(calculus.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

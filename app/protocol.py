@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from .schemas import ClientMessage
+from .schemas import validate_client_message
 
-CLIENT_MESSAGE = TypeAdapter(ClientMessage)
 MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model", "fork",
                  "push", "spotlight", "pause_all", "resume_all", "end")
 
@@ -62,8 +61,9 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
     return error(f"{field}: {first['msg']}" if field else first["msg"], field)
 
 
-def parse_client_message(text: str, max_bytes: int, adapter: TypeAdapter = CLIENT_MESSAGE):
-    """A validated client message (of ``adapter``'s union), or an `error` dict."""
+def parse_client_message(text: str, max_bytes: int, settings, validate=None):
+    """A validated client message (with the limits of ``settings``), or an `error`
+    dict; ``validate(data)`` validates another union of messages instead."""
     if len(text) > max_bytes or len(text.encode()) > max_bytes:
         return error(f"message too large (over {max_bytes} bytes)")
     try:
@@ -73,7 +73,7 @@ def parse_client_message(text: str, max_bytes: int, adapter: TypeAdapter = CLIEN
     if not isinstance(data, dict) or "type" not in data:
         return error("a message is a JSON object with a 'type'", "type")
     try:
-        return adapter.validate_python(data)
+        return validate(data) if validate else validate_client_message(data, settings)
     except ValidationError as exc:
         return validation_error(exc)
 

@@ -1,21 +1,23 @@
 """Pydantic models for every REST request and response and every WebSocket message."""
 from __future__ import annotations
 
+from dataclasses import dataclass as _dataclass
+from functools import lru_cache as _lru_cache
 from typing import Annotated, Literal, Optional, Union
 
 import numpy as _np
 from pydantic import BaseModel, ConfigDict, Field, Strict
 from pydantic import PrivateAttr as _PrivateAttr
+from pydantic import TypeAdapter as _TypeAdapter
 from pydantic import ValidationInfo as _ValidationInfo
 from pydantic import WithJsonSchema as _WithJsonSchema
 from pydantic import field_validator as _field_validator
 from pydantic_core import PydanticCustomError as _FieldError
 
-from .config import get_settings
+from .config import Settings
+from .names import ActivationName, DatasetName, InitName, LossName, OptimizerName  # noqa: F401 (re-exported)
 
-ActivationName = Literal["relu", "sigmoid", "tanh", "leaky_relu", "linear"]
-InitName = Literal["small", "xavier", "he"]
-LossName = Literal["softmax", "svm"]
+
 
 # ---- REST API v1 ----
 # Bodies of /api/v1 (docs/api.md). A request is checked in two passes:
@@ -301,47 +303,31 @@ class DatasetPoints(BaseModel):
 # real messages against these models.
 
 
-_LIMITS = get_settings()
-
 # Client values are taken as sent: a string "0.5" or `true` where a number
 # belongs is refused, not converted (an int is a fine float, 2.0 is not an int).
 SInt = Annotated[int, Strict()]
 SFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 SBool = Annotated[bool, Strict()]
-
-DatasetName = Literal["spiral", "circles", "xor", "gaussians", "moons", "linear"]
-OptimizerName = Literal["sgd", "momentum", "adam"]
+Coordinate = Annotated[SFloat, Field(ge=-1e6, le=1e6)]
 
 
-class SessionConfig(BaseModel):
-    """Every setting of a live session, with the contract's defaults and ranges.
+@_dataclass(frozen=True)
+class SessionBounds:
+    """The limits of Settings that bound a session's config and its messages."""
 
-    A partial update is validated with this same model (fields not sent take
-    their defaults and are then ignored), so ranges are written once.
-    """
-    model_config = ConfigDict(extra="forbid")
+    max_points: int
+    min_classes: int
+    max_classes: int
+    max_width: int
+    max_hidden_layers: int
+    max_steps: int
 
-    dataset: DatasetName = "spiral"
-    n_points: SInt = Field(300, ge=1, le=_LIMITS.max_points)
-    classes: SInt = Field(3, ge=_LIMITS.min_classes, le=_LIMITS.max_classes)
-    noise: Optional[SFloat] = Field(None, ge=0, le=10, allow_inf_nan=False,
-                                   description="null: the dataset's default")
-    test_fraction: SFloat = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
-    seed: SInt = Field(0, ge=0, le=2**32 - 1)
-    hidden_sizes: list[Annotated[SInt, Field(ge=1, le=_LIMITS.max_session_width)]] = Field(
-        default_factory=lambda: [100], max_length=_LIMITS.max_session_hidden_layers)
-    activation: ActivationName = "relu"
-    init: InitName = "small"
-    loss: LossName = "softmax"
-    margin: SFloat = Field(1.0, ge=0, le=100, allow_inf_nan=False)
-    reg: SFloat = Field(5e-4, ge=0, le=100, allow_inf_nan=False)
-    learning_rate: SFloat = Field(1.0, gt=0, le=100, allow_inf_nan=False)
-    batch_size: SInt = Field(0, ge=0, le=_LIMITS.max_points, description="0: full batch")
-    optimizer: OptimizerName = "sgd"
-    speed: SFloat = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
-                         description="steps per second; 0: as fast as a fair share allows")
-    fps: SFloat = Field(30.0, ge=1, le=60, allow_inf_nan=False)
-    grid_resolution: SInt = Field(100, ge=10, le=200)
+    @classmethod
+    def of(cls, settings: Settings) -> "SessionBounds":
+        return cls(max_points=settings.max_points, min_classes=settings.min_classes,
+                   max_classes=settings.max_classes, max_width=settings.max_session_width,
+                   max_hidden_layers=settings.max_session_hidden_layers,
+                   max_steps=settings.max_steps_per_command)
 
 
 class _Message(BaseModel):
@@ -361,29 +347,14 @@ class PauseMessage(_Message):
     type: Literal["pause"]
 
 
-class StepMessage(_Message):
-    type: Literal["step"]
-    n: SInt = Field(1, ge=1, le=_LIMITS.max_steps_per_command)
-
-
 class ResetMessage(_Message):
     type: Literal["reset"]
-
-
-Coordinate = Annotated[SFloat, Field(ge=-1e6, le=1e6)]
 
 
 class ProbeMessage(_Message):
     type: Literal["probe"]
     x: tuple[Coordinate, Coordinate]
     label: Optional[Annotated[SInt, Field(ge=0)]] = None
-
-
-class PointsMessage(_Message):
-    type: Literal["points"]
-    add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
-        None, max_length=_LIMITS.max_points)
-    clear: SBool = False
 
 
 class ModelMessage(_Message):
@@ -397,11 +368,87 @@ class ForkMessage(_Message):
     session: str = Field(min_length=1, max_length=64)
 
 
-ClientMessage = Annotated[
-    Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-          ProbeMessage, PointsMessage, ModelMessage, ForkMessage],
-    Field(discriminator="type"),
-]
+@_lru_cache(maxsize=32)
+def session_models(bounds: SessionBounds) -> tuple:
+    """(SessionConfig, ClientMessage) with the ranges of ``bounds``.
+
+    Built once per set of limits, so every app validates with its own Settings.
+    """
+
+    class SessionConfig(BaseModel):
+        """Every setting of a live session, with the contract's defaults and ranges.
+
+        A partial update is validated with this same model (fields not sent take
+        their defaults and are then ignored), so ranges are written once.
+        """
+        model_config = ConfigDict(extra="forbid")
+
+        dataset: DatasetName = "spiral"
+        n_points: SInt = Field(300, ge=1, le=bounds.max_points)
+        classes: SInt = Field(3, ge=bounds.min_classes, le=bounds.max_classes)
+        noise: Optional[SFloat] = Field(None, ge=0, le=10, allow_inf_nan=False,
+                                       description="null: the dataset's default")
+        test_fraction: SFloat = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
+        seed: SInt = Field(0, ge=0, le=2**32 - 1)
+        hidden_sizes: list[Annotated[SInt, Field(ge=1, le=bounds.max_width)]] = Field(
+            default_factory=lambda: [100], max_length=bounds.max_hidden_layers)
+        activation: ActivationName = "relu"
+        init: InitName = "small"
+        loss: LossName = "softmax"
+        margin: SFloat = Field(1.0, ge=0, le=100, allow_inf_nan=False)
+        reg: SFloat = Field(5e-4, ge=0, le=100, allow_inf_nan=False)
+        learning_rate: SFloat = Field(1.0, gt=0, le=100, allow_inf_nan=False)
+        batch_size: SInt = Field(0, ge=0, le=bounds.max_points, description="0: full batch")
+        optimizer: OptimizerName = "sgd"
+        speed: SFloat = Field(0.0, ge=0, le=1e6, allow_inf_nan=False,
+                             description="steps per second; 0: as fast as a fair share allows")
+        fps: SFloat = Field(30.0, ge=1, le=60, allow_inf_nan=False)
+        grid_resolution: SInt = Field(100, ge=10, le=200)
+
+    class StepMessage(_Message):
+        type: Literal["step"]
+        n: SInt = Field(1, ge=1, le=bounds.max_steps)
+
+    class PointsMessage(_Message):
+        type: Literal["points"]
+        add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
+            None, max_length=bounds.max_points)
+        clear: SBool = False
+
+    ClientMessage = Annotated[
+        Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
+              ProbeMessage, PointsMessage, ModelMessage, ForkMessage],
+        Field(discriminator="type"),
+    ]
+    return SessionConfig, ClientMessage
+
+
+@_lru_cache(maxsize=32)
+def _client_adapter(bounds: SessionBounds) -> _TypeAdapter:
+    return _TypeAdapter(session_models(bounds)[1])
+
+
+def session_config_model(settings: Settings) -> type[BaseModel]:
+    """The SessionConfig model with the limits of ``settings``."""
+    return session_models(SessionBounds.of(settings))[0]
+
+
+def validate_config_patch(patch: dict, settings: Settings) -> dict:
+    """Per-field validation of a partial config, with the ranges of this app's
+    SessionConfig: the fields of ``patch``, validated (a ValidationError names the field)."""
+    checked = session_config_model(settings).model_validate(patch)
+    return {key: getattr(checked, key) for key in patch}
+
+
+def validate_client_message(data: dict, settings: Settings):
+    """A client message validated with the limits of ``settings`` (raises ValidationError)."""
+    return _client_adapter(SessionBounds.of(settings)).validate_python(data)
+
+
+# The models with the default limits: for the documentation and for tests that
+# check real messages against them. An app validates with its own (above).
+DEFAULT_BOUNDS = SessionBounds.of(Settings.model_construct())
+SessionConfig, ClientMessage = session_models(DEFAULT_BOUNDS)
 
 
 class LossValues(BaseModel):
@@ -488,6 +535,7 @@ class Hello(BaseModel):
     status: Literal["ok", "diverged"]
     points: Points
     history: Optional[HistoryBatch] = Field(None, description="every history point kept so far")
+    catalog: Optional[dict] = Field(None, description="what the server offers and allows: GET /api/v1/catalog")
 
 
 class ModelReply(BaseModel):
@@ -507,15 +555,79 @@ class ErrorReply(BaseModel):
     field: Optional[str] = None
 
 
-ServerMessage = Annotated[
-    Union[Hello, ConfigReply, Frame, ProbeReply, ErrorReply], Field(discriminator="type")]
+# ---- the catalog (GET /api/v1/catalog, embedded in the page) ----
+
+
+class Label(BaseModel):
+    en: str
+    zh: str
+
+
+class CatalogEntry(BaseModel):
+    label: Label
+
+
+class LossEntry(CatalogEntry):
+    params: list[str] = Field(description="the config fields this loss reads, e.g. margin")
+
+
+class RegularizerEntry(CatalogEntry):
+    formula: str
+
+
+class DatasetEntry(CatalogEntry):
+    description: Label
+    min_classes: int
+    max_classes: int
+    default_classes: int
+    default_noise: float
+    max_noise: float
+
+
+class TaskEntry(BaseModel):
+    label: Label
+    losses: list[str] = Field(description="the losses the task allows")
+    metric: str
+
+
+class FieldRange(BaseModel):
+    """A session config field's default and range (null: no bound; a registry name has none)."""
+
+    default: int | float | str | list[int] | None
+    min: int | float | None = None
+    max: int | float | None = None
+    min_exclusive: bool = False
+    max_length: int | None = Field(None, description="lists (hidden_sizes): the most entries")
+
+
+class RestLimits(BaseModel):
+    max_input_width: int
+    max_hidden_width: int
+    max_output_width: int
+    max_hidden_layers: int
+    max_request_numbers: int
+    max_body_bytes: int
+    max_json_depth: int
+    max_dataset_points: int
+
+
+class Catalog(BaseModel):
+    """Every registry's entries by name, each config field's range, and the limits."""
+
+    activations: dict[str, CatalogEntry]
+    losses: dict[str, LossEntry]
+    regularizers: dict[str, RegularizerEntry]
+    inits: dict[str, CatalogEntry]
+    optimizers: dict[str, CatalogEntry]
+    datasets: dict[str, DatasetEntry]
+    tasks: dict[str, TaskEntry]
+    config: dict[str, FieldRange]
+    limits: SessionLimits = Field(description="the same limits as hello.limits")
+    rest_limits: RestLimits
 
 
 # ---- Classes: POST /api/v1/classes, /ws/class (the teacher's board) ----
 # docs/protocol.md shows a real example of each message.
-
-ClassName = Annotated[str, Field(min_length=1, max_length=200)]
-
 
 class CreateClassResponse(BaseModel):
     code: str = Field(description="6 characters without 0/O, 1/I/L; students type it or scan the QR code")

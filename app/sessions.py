@@ -11,13 +11,13 @@ import asyncio
 import secrets
 import time
 
+from .catalog import catalog, session_limits
 from .config import Settings
-from .datasets import DATASETS
 from .frame_pool import FramePool
 from .live import LiveSession
-from .schemas import SessionConfig
+from .schemas import validate_config_patch
 from .scheduler import Scheduler
-from .training import TrainingSession
+from .training import TrainingConfig, TrainingSession
 
 
 class SessionRefused(Exception):
@@ -29,6 +29,17 @@ class SessionRefused(Exception):
         self.close_code = close_code
 
 
+def default_config(settings: Settings) -> TrainingConfig:
+    """The case study's config, brought within this server's limits (a server
+    that allows 8 units or 100 points starts its sessions inside them)."""
+    c = TrainingConfig()
+    c.hidden_sizes = [min(w, settings.max_session_width)
+                      for w in c.hidden_sizes[:settings.max_session_hidden_layers]]
+    c.classes = min(max(c.classes, settings.min_classes), settings.max_classes)
+    c.n_points = max(c.classes, min(c.n_points, settings.max_points))
+    return c
+
+
 class SessionStore:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -37,6 +48,7 @@ class SessionStore:
                                    frames_first=not settings.frame_process, playing=self.playing)
         self.pool = FramePool(settings.frame_process, self.scheduler)
         self._reaper = None
+        self._catalog = None
         self.classroom = None  # the classes (app/classroom.py), set by the app
 
     async def start(self):
@@ -56,9 +68,8 @@ class SessionStore:
         return [s for s in self.sessions.values() if s.playing]
 
     def validate_config_patch(self, patch: dict) -> dict:
-        """Per-field validation of a partial config, with the ranges of SessionConfig."""
-        checked = SessionConfig.model_validate(patch)
-        return {key: getattr(checked, key) for key in patch}
+        """Per-field validation of a partial config, with the ranges of this app's Settings."""
+        return validate_config_patch(patch, self.settings)
 
     # ---- create, resume, watch, expire --------------------------------------------
 
@@ -69,7 +80,8 @@ class SessionStore:
                 f"the server is full ({self.settings.max_sessions} live sessions); try again later",
                 close_code=1013)
         session_id = secrets.token_urlsafe(9)
-        live = LiveSession(session_id, secrets.token_urlsafe(24), TrainingSession(), self)
+        live = LiveSession(session_id, secrets.token_urlsafe(24),
+                           TrainingSession(default_config(self.settings)), self)
         self.sessions[session_id] = live
         return live
 
@@ -103,19 +115,10 @@ class SessionStore:
             self.expire()
 
     def limits(self):
-        s = self.settings
-        return {
-            "max_hidden_layers": s.max_session_hidden_layers,
-            "max_width": s.max_session_width,
-            "min_classes": s.min_classes,
-            "max_classes": s.max_classes,
-            "max_points": s.max_points,
-            "max_steps": s.max_steps_per_command,
-            "max_message_bytes": s.max_message_bytes,
-            "idle_seconds": s.session_idle_seconds,
-            "datasets": {name: {"min_classes": d.min_classes, "max_classes": d.max_classes,
-                                "default_classes": d.default_classes,
-                                "default_noise": d.default_noise, "max_noise": d.max_noise,
-                                "description": d.description}
-                         for name, d in DATASETS.items()},
-        }
+        return session_limits(self.settings)
+
+    def catalog(self):
+        """What this server offers and allows (app/catalog.py), built once."""
+        if self._catalog is None:
+            self._catalog = catalog(self.settings)
+        return self._catalog

@@ -19,7 +19,7 @@ import numpy as np
 
 from .boundary import BoundaryGrid, grid_work
 from .inference import finite, probe_values
-from .nn import Network, example_losses
+from .nn import Network, example_losses, regularizer
 from .protocol import join_object, json_with_data, to_json
 from .session_config import TrainingConfig
 from .tasks import Task
@@ -95,7 +95,7 @@ def evaluate(net: Network, config: TrainingConfig, task: Task, dataset):
         y_train, y_test = dataset.y[~test], dataset.y[test]
         data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
-        reg = config.reg * sum(float(np.vdot(w, w)) for w in net.weights)
+        reg = regularizer("l2").value(net.weights, config.reg)
     return data, reg, task.score(train_scores, y_train), task.score(test_scores, y_test)
 
 

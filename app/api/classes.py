@@ -36,7 +36,7 @@ async def create_class(request: Request):
 
 @router.get("/teach", response_class=HTMLResponse, include_in_schema=False)
 def teach_page(request: Request):
-    return templates.TemplateResponse(request, "teach.html", page_context())
+    return templates.TemplateResponse(request, "teach.html", page_context(request))
 
 
 @router.get("/teach/qr.svg", include_in_schema=False)
@@ -86,7 +86,7 @@ async def _read(ws: WebSocket, room, code, outbox):
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
-        parsed = parse_client_message(text, max_bytes, TEACHER_MESSAGE)
+        parsed = parse_client_message(text, max_bytes, room.settings, TEACHER_MESSAGE.validate_python)
         reply = parsed if isinstance(parsed, dict) else await lead(room, code, parsed)
         if reply is not None:
             outbox.put_nowait(reply)

@@ -1,4 +1,4 @@
-"""HTML pages: the playground page, Plotly.js from the installed package, a favicon.
+"""HTML pages: the playground page (with the catalog embedded), Plotly.js from the installed package, a favicon.
 
 Nothing here does any math: the page speaks /ws/session and /api/v1 itself.
 """
@@ -13,11 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ..datasets import DATASETS
+from ..catalog import catalog
+from ..paths import STATIC_DIR, TEMPLATES_DIR
 
-ROOT = Path(__file__).resolve().parents[2]
-templates = Jinja2Templates(directory=ROOT / "templates")
-STATIC_DIR = ROOT / "static"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False}  # the catalog's order is the page's
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -44,25 +44,10 @@ def _asset_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def _dataset_specs() -> list[dict]:
-    return [
-        {
-            "name": spec.name,
-            "description": spec.description,
-            "min_classes": spec.min_classes,
-            "max_classes": spec.max_classes,
-            "default_classes": spec.default_classes,
-            "default_noise": spec.default_noise,
-            "max_noise": spec.max_noise,
-        }
-        for spec in DATASETS.values()
-    ]
-
-
-def page_context() -> dict:
-    """What every page's template needs: data sets, asset versions, the module map."""
+def page_context(request: Request) -> dict:
+    """What every page's template needs: the catalog, asset versions, the module map."""
     return {
-        "datasets": _dataset_specs(),
+        "catalog": catalog(request.app.state.settings),
         "plotly_version": plotly.__version__,
         "asset_version": _asset_version(),
         "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
@@ -71,7 +56,7 @@ def page_context() -> dict:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request):
-    return templates.TemplateResponse(request, "index.html", page_context())
+    return templates.TemplateResponse(request, "index.html", page_context(request))
 
 
 @router.api_route("/vendor/plotly.min.js", methods=["GET", "HEAD"])
@@ -82,12 +67,7 @@ def plotly_js():
 
 
 @router.get("/favicon.svg")
-def favicon_svg():
-    return Response(FAVICON_SVG, media_type="image/svg+xml",
-                    headers={"Cache-Control": "public, max-age=86400"})
-
-
 @router.get("/favicon.ico")
-def favicon_ico():
+def favicon():
     return Response(FAVICON_SVG, media_type="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=86400"})

@@ -264,7 +264,8 @@ def get_dataset(
     if not 1 <= n <= settings.max_dataset_points:
         raise ApiError(422, ["query", "n"], f"n must be between 1 and {settings.max_dataset_points}", "out_of_range")
     try:
-        ds = datasets.make_dataset(name, n=n, classes=classes, noise=noise, seed=seed, test_fraction=test_fraction)
+        ds = datasets.make_dataset(name, n=n, classes=classes, noise=noise, seed=seed, test_fraction=test_fraction,
+                                   max_points=settings.max_dataset_points)
     except ValueError as e:
         message = str(e)
         field = next((p for p in _DATASET_PARAMETERS if message.startswith(p + " ")), None)

@@ -34,7 +34,7 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
         if text is None:
             raw = message.get("bytes") or b""
             text = raw.decode("utf-8", errors="replace") if len(raw) <= max_bytes else "x" * (max_bytes + 1)
-        parsed = parse_client_message(text, max_bytes)
+        parsed = parse_client_message(text, max_bytes, live.store.settings)
         if isinstance(parsed, dict):
             sub.post(parsed)
         else:

@@ -6,6 +6,9 @@ The cache holds exactly what the backward pass needs, nothing else.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 LEAKY_SLOPE = 0.01
@@ -86,18 +89,29 @@ def linear_backward(dout, cache):
     return dout
 
 
-ACTIVATIONS = {
-    "relu": (relu_forward, relu_backward),
-    "sigmoid": (sigmoid_forward, sigmoid_backward),
-    "tanh": (tanh_forward, tanh_backward),
-    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
-    "linear": (linear_forward, linear_backward),
+@dataclass(frozen=True)
+class Activation:
+    """One entry of the activation registry: the layer pair and its names on the page."""
+
+    forward: Callable    # x -> (out, cache)
+    backward: Callable   # (dout, cache) -> dx
+    label: str           # English
+    label_zh: str        # 中文
+
+
+# The activation registry: schemas, the catalog and the page's select read it.
+ACTIVATIONS: dict[str, Activation] = {
+    "relu": Activation(relu_forward, relu_backward, "ReLU", "ReLU"),
+    "sigmoid": Activation(sigmoid_forward, sigmoid_backward, "Sigmoid", "Sigmoid"),
+    "tanh": Activation(tanh_forward, tanh_backward, "Tanh", "Tanh"),
+    "leaky_relu": Activation(leaky_relu_forward, leaky_relu_backward, "Leaky ReLU", "Leaky ReLU"),
+    "linear": Activation(linear_forward, linear_backward, "Linear", "线性"),
 }
 
 
 def activation_forward(name, x):
-    return ACTIVATIONS[name][0](x)
+    return ACTIVATIONS[name].forward(x)
 
 
 def activation_backward(name, dout, cache):
-    return ACTIVATIONS[name][1](dout, cache)
+    return ACTIVATIONS[name].backward(dout, cache)

@@ -1,10 +1,14 @@
-"""Classification losses and L2 regularization.
+"""Classification losses and their registry, LOSSES.
 
 ``*_loss(scores, y)`` returns ``(loss, dscores)`` for the mean over examples;
 ``*_terms(scores, y)`` returns the per-example losses Lᵢ (N,) and the gradient
 of their *sum* (N, C), which is what the mean-loss versions are built from.
+Regularization lives in regularizers.py.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -71,31 +75,57 @@ def svm_loss(scores, y, margin=1.0):
     return _mean(svm_terms(scores, y, margin))
 
 
-LOSSES = ("softmax", "svm")
+def softmax_example_losses(scores, y, margin=1.0):
+    """−ln p[i, yᵢ] for each example (N,); ``margin`` is not used."""
+    return -log_softmax(scores)[np.arange(len(y)), y]
+
+
+def svm_example_losses(scores, y, margin=1.0):
+    """Σ_{j≠yᵢ} max(0, s_j − s_{yᵢ} + Δ) for each example (N,)."""
+    return svm_margins(scores, y, margin).sum(axis=1)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One entry of the loss registry.
+
+    ``terms(scores, y, margin)`` -> (Lᵢ (N,), dscores of Σ Lᵢ (N, C));
+    ``example_losses(scores, y, margin)`` -> Lᵢ (N,) alone, without the gradient;
+    ``params``: the config fields the loss reads besides the scores and labels.
+    """
+
+    terms: Callable
+    example_losses: Callable
+    label: str
+    label_zh: str
+    params: tuple = ()
+
+
+# The loss registry: schemas, the catalog and the page's select read it.
+LOSSES: dict[str, Loss] = {
+    "softmax": Loss(
+        terms=lambda scores, y, margin=1.0: softmax_terms(scores, y),
+        example_losses=softmax_example_losses,
+        label="Softmax", label_zh="Softmax"),
+    "svm": Loss(
+        terms=svm_terms,
+        example_losses=svm_example_losses,
+        label="SVM (hinge)", label_zh="SVM（合页损失）", params=("margin",)),
+}
+
+
+def _loss(name):
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; expected one of {tuple(LOSSES)}") from None
 
 
 def loss_terms(name, scores, y, margin=1.0):
     """Per-example losses and the gradient of their sum, for ``name``."""
-    if name == "softmax":
-        return softmax_terms(scores, y)
-    if name == "svm":
-        return svm_terms(scores, y, margin)
-    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
+    return _loss(name).terms(scores, y, margin)
 
 
 def example_losses(name, scores, y, margin=1.0):
     """The per-example losses Lᵢ (N,) alone, without the gradient."""
-    if name == "softmax":
-        return -log_softmax(scores)[np.arange(len(y)), y]
-    if name == "svm":
-        return svm_margins(scores, y, margin).sum(axis=1)
-    raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
-
-
-def l2_regularization(weights, reg):
-    """λ Σ_l Σ W_l² over the weight matrices (not the biases).
-
-    Returns (reg_loss, [2λW_l for each W_l]).
-    """
-    loss = reg * sum(float(np.vdot(w, w)) for w in weights)
-    return loss, [2 * reg * w for w in weights]
+    return _loss(name).example_losses(scores, y, margin)

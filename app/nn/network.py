@@ -7,6 +7,7 @@ layer has no activation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -17,21 +18,36 @@ from .layers import (
     affine_backward,
     affine_forward,
 )
-from .losses import l2_regularization, loss_terms
+from .losses import loss_terms
+from .regularizers import regularizer
 
 MAX_HIDDEN_LAYERS = 5
-INITS = ("small", "xavier", "he")
+
+
+@dataclass(frozen=True)
+class Init:
+    """One entry of the weight-init registry: ``scale(fan_in)`` is the standard
+    deviation of the normal draws of a layer's W."""
+
+    scale: Callable
+    label: str
+    label_zh: str
+
+
+# The init registry: schemas, the catalog and the page's select read it.
+INITS: dict[str, Init] = {
+    "small": Init(lambda fan_in: 0.01, "Small (0.01·N)", "小随机数（0.01·N）"),
+    "xavier": Init(lambda fan_in: np.sqrt(1.0 / fan_in), "Xavier (1/fan-in)", "Xavier（1/fan-in）"),
+    "he": Init(lambda fan_in: np.sqrt(2.0 / fan_in), "He (2/fan-in)", "He（2/fan-in）"),
+}
 
 
 def init_scale(init, fan_in):
     """Standard deviation of the initial weights: 0.01, √(1/fan_in) or √(2/fan_in)."""
-    if init == "small":
-        return 0.01
-    if init == "xavier":
-        return np.sqrt(1.0 / fan_in)
-    if init == "he":
-        return np.sqrt(2.0 / fan_in)
-    raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
+    try:
+        return INITS[init].scale(fan_in)
+    except KeyError:
+        raise ValueError(f"unknown init {init!r}; expected one of {tuple(INITS)}") from None
 
 
 @dataclass
@@ -135,15 +151,15 @@ class Network:
     def predict(self, X):
         return self.scores(X).argmax(axis=1)
 
-    def loss(self, X, y, loss="softmax", reg=0.0, margin=1.0, need_dx=False):
-        """Forward, the mean data loss plus λΣW², and the gradients of the total."""
+    def loss(self, X, y, loss="softmax", reg=0.0, margin=1.0, need_dx=False, regularization="l2"):
+        """Forward, the mean data loss plus λR(W), and the gradients of the total."""
         scores, cache = self.forward(X)
         per_example, dsum = loss_terms(loss, scores, y, margin)
         n = len(per_example)
         grads, dX = self.backward(dsum / n, cache, need_dx=need_dx)
         reg_loss = 0.0
         if reg:
-            reg_loss, reg_grads = l2_regularization(self.weights, reg)
+            reg_loss, reg_grads = regularizer(regularization).penalty(self.weights, reg)
             for (dw, _), dr in zip(grads, reg_grads):
                 dw += dr
         return LossResult(

@@ -5,6 +5,9 @@ learning rate is passed at every step so that it can change live.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 
@@ -58,12 +61,26 @@ class Adam:
             p -= (lr / c1) * m / (np.sqrt(v) / c2 + self.eps)
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+@dataclass(frozen=True)
+class OptimizerEntry:
+    """One entry of the optimizer registry: ``make()`` returns a fresh optimizer."""
+
+    make: Callable
+    label: str
+    label_zh: str
+
+
+# The optimizer registry: schemas, the catalog and the page's select read it.
+OPTIMIZERS: dict[str, OptimizerEntry] = {
+    "sgd": OptimizerEntry(SGD, "SGD", "SGD"),
+    "momentum": OptimizerEntry(Momentum, "Momentum (μ = 0.9)", "动量（μ = 0.9）"),
+    "adam": OptimizerEntry(Adam, "Adam", "Adam"),
+}
 
 
 def make_optimizer(name):
     try:
-        return OPTIMIZERS[name]()
+        return OPTIMIZERS[name].make()
     except KeyError:
         raise ValueError(f"unknown optimizer {name!r}; expected one of {tuple(OPTIMIZERS)}") from None
 

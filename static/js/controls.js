@@ -5,20 +5,9 @@
 // Log-scale sliders move through a 1-2-5 list: their value is an index.
 
 import { SETTINGS, GROUPS, optionsOf, boundsOf, nearestIndex } from "./state.js";
+import { el } from "./dom.js";
 
 const REINIT_TITLE = "Changing this starts over: new data or new weights, step 0";
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
-}
 
 function displayValue(setting, value) {
   if (setting.format) return setting.format(value);
@@ -123,8 +112,8 @@ export class Controls {
 
   fillOptions(select, setting) {
     const options = optionsOf(setting);
-    const current = [...select.options].map((o) => o.value).join("|");
-    if (current === options.map((o) => String(o.value)).join("|")) return;
+    const current = [...select.options].map((o) => `${o.value}=${o.textContent}`).join("|");
+    if (current === options.map((o) => `${o.value}=${o.label}`).join("|")) return;
     select.replaceChildren(...options.map((o) => el("option", { value: o.value, text: o.label })));
   }
 

@@ -7,20 +7,8 @@
 // prediction, the point's loss and how many hidden units are active.
 
 import { CLASS_COLORS, CLASS_NAMES } from "./plane.js";
-
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function fixed(v, digits = 2) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return "—";
-  if (Math.abs(v) >= 1e5) return v.toExponential(2).replace("e+", "e");
-  const s = v.toFixed(digits);
-  return s === `-${(0).toFixed(digits)}` ? (0).toFixed(digits) : s;
-}
+import { el } from "./dom.js";
+import { fmtFixed as fixed } from "./format.js";
 
 export class Inspector {
   /**

@@ -8,14 +8,16 @@
 // exactly the settings in the hash.
 
 import {
-  BY_NAME, clampToDataset, configDiff, datasetSpec, defaults, fmtNum, fmtPercent,
-  fromConfig, fromHash, setDatasets, settingsForField, toConfig, toHash,
+  BY_NAME, clampToDataset, configDiff, datasetSpec, defaults,
+  fromConfig, fromHash, setCatalog, settingsForField, toConfig, toHash,
 } from "./state.js";
+import { fmtLoss, fmtNum, fmtPercent } from "./format.js";
 import { Connection } from "./socket.js";
 import { Controls } from "./controls.js";
 import { LossChart } from "./charts.js";
 import { Plane, CLASS_COLORS, CLASS_NAMES } from "./plane.js";
 import { Inspector } from "./inspector.js";
+import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
 import { Classroom } from "./classroom.js";
 
@@ -24,9 +26,7 @@ const $ = (sel) => document.querySelector(sel);
 
 // ---------------------------------------------------------------- state
 
-try {
-  setDatasets(JSON.parse($("#datasets-data").textContent));
-} catch { /* the built-in spiral spec stays */ }
+setCatalog(JSON.parse($("#catalog-data").textContent));
 
 const parsed = fromHash(location.hash);
 const hashGiven = parsed.found.length > 0;
@@ -67,6 +67,8 @@ const controls = new Controls({
 const chart = new LossChart($("#loss-chart"), { logScale: state.log_scale });
 const plane = new Plane($("#plane-host"));
 const inspector = new Inspector($("#inspector"));
+let graphLink = null;
+installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 new Lessons($(".lessons"), $("#lesson-card"), applyLesson);
 const classroom = new Classroom(conn, { notify: (text, kind) => notify(text, kind) });
 
@@ -178,17 +180,6 @@ function adoptConfig(cfg, { all = false } = {}) {
   clampToDataset(state);
 }
 
-/** Without points in hello (an older server), the data set's points from the REST API. */
-async function fetchPoints(cfg) {
-  const query = new URLSearchParams({
-    n: cfg.n_points, classes: cfg.classes, noise: cfg.noise, seed: cfg.seed, test_fraction: cfg.test_fraction,
-  });
-  try {
-    const res = await fetch(`/api/v1/datasets/${encodeURIComponent(cfg.dataset)}?${query}`);
-    if (res.ok) showPoints(await res.json());
-  } catch { /* the plane still shows the boundary */ }
-}
-
 /** The session's points (hello and some frames carry them): the data set, then the points added here. */
 function showPoints(points) {
   if (!points || !Array.isArray(points.X)) return;
@@ -205,6 +196,7 @@ conn.on("hello", (msg) => {
   helloCount += 1;
   serverConfig = msg.config || {};
   limits = msg.limits || null;
+  if (msg.catalog) setCatalog(msg.catalog); // a server restarted with other settings
   const adopt = helloCount === 1 && conn.resumed && !hashGiven;
   lastSent.clear();
   if (adopt) {
@@ -228,10 +220,10 @@ conn.on("hello", (msg) => {
   view.probe = null;
   plane.setProbe(null);
   inspector.clear();
+  graphLink?.probed(null);
   render();
   writeHash();
-  if (msg.points) showPoints(msg.points);
-  else fetchPoints(serverConfig);
+  showPoints(msg.points);
   updateStatus({ step: msg.step ?? 0, epoch: 0, status: msg.status, loss: {} });
   setConn("open");
 });
@@ -270,6 +262,8 @@ conn.on("frame", (frame) => {
 conn.on("probe", (msg) => {
   if (!view.probe) return;
   inspector.update(msg, probeContext());
+  graphLink?.probed({ x: msg.x, y: msg.label ?? msg.prediction, loss: serverConfig?.loss,
+    reg: serverConfig?.reg, margin: serverConfig?.margin });
 });
 
 conn.on("error", (msg) => {
@@ -299,12 +293,6 @@ function setConn(kind) {
 }
 
 // ---------------------------------------------------------------- status
-
-function fmtLoss(v) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return "∞";
-  if (Math.abs(v) >= 1000) return v.toExponential(2).replace("e+", "e");
-  return v.toFixed(4);
-}
 
 function updateStatus(frame) {
   view.step = frame.step ?? view.step;

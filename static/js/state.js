@@ -6,6 +6,9 @@
 // controls.js builds the form from this table, main.js syncs it with the
 // server, and the hash is written and read from it: nothing else lists settings.
 
+import { lang } from "./i18n.js";
+import { fmtNum, fmtPercent } from "./format.js";
+
 // 1-2-5 sequences for the log-scale sliders: the slider's value is an index.
 export const LR_VALUES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05,
   0.1, 0.2, 0.5, 1, 2, 5, 10];
@@ -14,38 +17,30 @@ export const REG_VALUES = [0, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3,
 // Steps per second; 0 (as fast as the server allows) sits at the fast end.
 export const SPEED_VALUES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 0];
 
-// Filled in by setDatasets() from the server-rendered list (app/datasets.py).
-export let DATASETS = {
-  spiral: { name: "spiral", min_classes: 2, max_classes: 10, default_classes: 3,
-    default_noise: 0.2, max_noise: 1.0, description: "" },
+// The server's catalog (app/catalog.py, embedded in the page as #catalog-data):
+// the registries' entries with their labels, each config field's range and the
+// limits. Every option list and bound of a config setting below comes from it.
+export let CATALOG = {
+  activations: {}, losses: {}, regularizers: {}, inits: {}, optimizers: {}, datasets: {},
+  config: {}, limits: {},
 };
 
-export function setDatasets(list) {
-  if (!Array.isArray(list) || !list.length) return;
-  DATASETS = Object.fromEntries(list.map((d) => [d.name, d]));
-}
+// Used until the catalog is read, and for a dataset name the catalog does not know.
+const FALLBACK_DATASET = { min_classes: 2, max_classes: 10, default_classes: 3, default_noise: 0, max_noise: 1 };
 
 export function datasetSpec(name) {
-  return DATASETS[name] || DATASETS.spiral;
+  return CATALOG.datasets[name] || Object.values(CATALOG.datasets)[0] || FALLBACK_DATASET;
 }
 
-const DATASET_LABELS = {
-  spiral: "Spiral", circles: "Circles", xor: "XOR", gaussians: "Gaussians",
-  moons: "Moons", linear: "Linear",
-};
-
-// Number formatting shared by outputs (ASCII minus: numbers stay machine-readable).
-export function fmtNum(v, digits = 3) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(1).replace("e+", "e");
-  return String(Number(v.toPrecision(digits)));
+/** The entry's label in the page's language. */
+function labelOf(entry, name) {
+  const label = entry && entry.label;
+  return (label && (label[lang()] || label.en)) || name;
 }
 
-export function fmtPercent(v, digits = 0) {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  return `${(100 * v).toFixed(digits)} %`;
+/** A select's options: the entries of one registry of the catalog. */
+function registryOptions(key) {
+  return () => Object.entries(CATALOG[key] || {}).map(([value, entry]) => ({ value, label: labelOf(entry, value) }));
 }
 
 /** The table. `group` orders the form; `advanced` entries sit in a fold. */
@@ -53,10 +48,14 @@ export const SETTINGS = [
   // ---- data (all re-initialize) ----
   { name: "dataset", label: "Dataset", group: "data", control: "select", type: "enum",
     default: "spiral", reinit: true, config: "dataset",
-    options: () => Object.keys(DATASETS).map((k) => ({ value: k, label: DATASET_LABELS[k] || k })) },
+    options: registryOptions("datasets") },
   { name: "classes", label: "Classes", group: "data", control: "range", type: "int",
     default: 3, min: 2, max: 10, step: 1, reinit: true, config: "classes",
-    bounds: (s) => { const d = datasetSpec(s.dataset); return [d.min_classes, d.max_classes]; } },
+    bounds: (s) => {
+      const d = datasetSpec(s.dataset);
+      const [lo, hi] = configRange("classes", [d.min_classes, d.max_classes]);
+      return [Math.max(lo, d.min_classes), Math.min(hi, d.max_classes)];
+    } },
   { name: "noise", label: "Noise", group: "data", control: "range", type: "float",
     default: 0.2, min: 0, max: 1, step: 0.01, reinit: true, config: "noise",
     bounds: (s) => [0, datasetSpec(s.dataset).max_noise],
@@ -78,24 +77,16 @@ export const SETTINGS = [
     default: 100, min: 1, max: 256, step: 1, reinit: true, accept: [1, 1024],
     format: (v) => String(v) },
   { name: "activation", label: "Activation", group: "network", control: "select", type: "enum",
-    default: "relu", reinit: true, config: "activation",
-    options: [
-      { value: "relu", label: "ReLU" }, { value: "sigmoid", label: "Sigmoid" },
-      { value: "tanh", label: "Tanh" }, { value: "leaky_relu", label: "Leaky ReLU" },
-      { value: "linear", label: "Linear" }] },
+    default: "relu", reinit: true, config: "activation", options: registryOptions("activations") },
   { name: "init", label: "Init", group: "network", control: "select", type: "enum",
-    default: "small", reinit: true, config: "init",
-    options: [
-      { value: "small", label: "Small (0.01·N)" }, { value: "xavier", label: "Xavier (1/fan-in)" },
-      { value: "he", label: "He (2/fan-in)" }] },
+    default: "small", reinit: true, config: "init", options: registryOptions("inits") },
 
   // ---- loss and training (all live) ----
   { name: "loss", label: "Loss", group: "training", control: "select", type: "enum",
-    default: "softmax", reinit: false, config: "loss",
-    options: [{ value: "softmax", label: "Softmax" }, { value: "svm", label: "SVM (hinge)" }] },
+    default: "softmax", reinit: false, config: "loss", options: registryOptions("losses") },
   { name: "margin", label: "Margin (Δ)", group: "training", control: "range", type: "float",
     default: 1, min: 0, max: 5, step: 0.25, reinit: false, config: "margin", accept: [0, 100],
-    format: (v) => fmtNum(v), enabled: (s) => s.loss === "svm" },
+    format: (v) => fmtNum(v), enabled: (s) => (CATALOG.losses[s.loss]?.params || []).includes("margin") },
   { name: "learning_rate", label: "Learning rate", group: "training", control: "log", type: "float",
     default: 1, values: LR_VALUES, reinit: false, config: "learning_rate", accept: [1e-12, 100],
     format: (v) => fmtNum(v) },
@@ -108,10 +99,7 @@ export const SETTINGS = [
       { value: 0, label: "Full batch" }, { value: 1, label: "1 (SGD)" }, { value: 8, label: "8" },
       { value: 32, label: "32" }, { value: 64, label: "64" }, { value: 128, label: "128" }] },
   { name: "optimizer", label: "Optimizer", group: "training", control: "select", type: "enum",
-    default: "sgd", reinit: false, config: "optimizer",
-    options: [
-      { value: "sgd", label: "SGD" }, { value: "momentum", label: "Momentum (μ = 0.9)" },
-      { value: "adam", label: "Adam" }] },
+    default: "sgd", reinit: false, config: "optimizer", options: registryOptions("optimizers") },
   { name: "speed", label: "Speed", group: "training", control: "log", type: "float",
     default: 0, values: SPEED_VALUES, reinit: false, config: "speed", accept: [0, 1e6],
     format: (v) => (v === 0 ? "max" : `${v} steps/s`) },
@@ -134,6 +122,31 @@ export const SETTINGS = [
 ];
 
 export const BY_NAME = Object.fromEntries(SETTINGS.map((s) => [s.name, s]));
+
+/** [min, max] of a config field in the catalog, or `fallback`. */
+function configRange(field, fallback) {
+  const r = CATALOG.config[field];
+  return r && typeof r.min === "number" && typeof r.max === "number" ? [r.min, r.max] : fallback;
+}
+
+/** Take the server's catalog: options, the accepted ranges of config settings, the limits. */
+export function setCatalog(catalog) {
+  if (!catalog || typeof catalog !== "object") return;
+  CATALOG = { ...CATALOG, ...catalog };
+  for (const setting of SETTINGS) {
+    const r = setting.config && CATALOG.config[setting.config];
+    if (!r || typeof r.min !== "number" || typeof r.max !== "number" || setting.bounds) continue;
+    setting.accept = [r.min, r.max];
+    setting.minExclusive = Boolean(r.min_exclusive);
+  }
+  const layers = CATALOG.config.hidden_sizes;
+  if (layers) {
+    BY_NAME.hidden_layers.accept = [0, layers.max_length];
+    BY_NAME.hidden_layers.max = layers.max_length;
+    BY_NAME.hidden_size.accept = [layers.min, layers.max];
+  }
+  if (CATALOG.limits.max_steps) BY_NAME.step_size.accept = [1, CATALOG.limits.max_steps];
+}
 
 export const GROUPS = [
   { id: "data", title: "Data" },
@@ -178,7 +191,7 @@ export function coerce(setting, raw, s) {
   if (setting.type === "int" && !Number.isInteger(num)) return undefined;
   const [lo, hi] = boundsOf(setting, s);
   if (num < lo || num > hi) return undefined;
-  if (setting.name === "learning_rate" && num <= 0) return undefined;
+  if (setting.minExclusive && num <= lo) return undefined;
   return num;
 }
 
@@ -231,11 +244,6 @@ export function configDiff(want, have) {
   for (const [k, v] of Object.entries(want)) if (!have || !sameValue(v, have[k])) diff[k] = v;
   return diff;
 }
-
-/** Names of the config fields that re-initialize the network. */
-export const REINIT_FIELDS = new Set(["dataset", "n_points", "classes", "noise", "test_fraction",
-  "seed", "hidden_sizes", "activation", "init"]);
-export const DATA_FIELDS = ["dataset", "n_points", "classes", "noise", "test_fraction", "seed"];
 
 /** Which settings a config field maps to (for errors naming a field). */
 export function settingsForField(field) {

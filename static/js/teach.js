@@ -5,7 +5,7 @@
 
 import { loadLang, t, translatePage, lang } from "./i18n.js";
 import { LESSONS } from "./lessons.js";
-import { LR_VALUES, clampToDataset, datasetSpec, defaults, fmtNum, fmtPercent, setDatasets,
+import { LR_VALUES, clampToDataset, datasetSpec, defaults, fmtNum, fmtPercent, setCatalog,
   toConfig } from "./state.js";
 import { CLASS_COLORS } from "./plane.js";
 import { RunViewer, drawThumbnail } from "./run_viewer.js";
@@ -315,9 +315,7 @@ window.nnpgBoard = {
 async function start() {
   await loadLang();
   translatePage();
-  try {
-    setDatasets(JSON.parse($("#datasets-data").textContent));
-  } catch { /* the built-in spiral spec stays */ }
+  setCatalog(JSON.parse($("#catalog-data").textContent));
   fillControls();
   wire();
   const wanted = new URLSearchParams(location.search).has("new");

@@ -596,11 +596,17 @@ def test_openapi_lists_the_request_and_response_bodies(client):
 
 
 def test_schema_names_match_the_engine():
+    from pydantic import TypeAdapter
+
     from app.datasets import DATASETS
     from app.nn import OPTIMIZERS
     from app.schemas import ActivationName, DatasetName, InitName, LossName, OptimizerName
-    assert set(ActivationName.__args__) == set(ACTIVATIONS)
-    assert set(LossName.__args__) == set(LOSSES)
-    assert set(InitName.__args__) == set(INITS)
-    assert set(OptimizerName.__args__) == set(OPTIMIZERS)
-    assert list(DatasetName.__args__) == list(DATASETS)
+
+    def names(annotation):
+        return TypeAdapter(annotation).json_schema()["enum"]
+
+    assert set(names(ActivationName)) == set(ACTIVATIONS)
+    assert set(names(LossName)) == set(LOSSES)
+    assert set(names(InitName)) == set(INITS)
+    assert set(names(OptimizerName)) == set(OPTIMIZERS)
+    assert list(names(DatasetName)) == list(DATASETS)

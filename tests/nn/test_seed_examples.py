@@ -2,7 +2,7 @@
 
 The seed writes W x + b with W of shape (C, D); the engine's layers take W of
 shape (D, C) and compute x @ W + b, so the seed's W goes in transposed. The
-errata listed in ARCHITECTURE.md are asserted here too: 60.75 (not 63.95) and
+errata listed in docs/conventions.md are asserted here too: 60.75 (not 63.95) and
 −ln 0.13 ≈ 2.04 (not the base-10 0.89).
 """
 from __future__ import annotations

@@ -1,0 +1,214 @@
+"""Every limit in Settings, set small on create_app: announced by that app and enforced by it.
+
+Announced: in `hello.limits` and the catalog (GET /api/v1/catalog) for the
+sessions, in the catalog's `rest_limits` (and GET /api/v1/datasets) for REST.
+Enforced: REST answers 413/422 naming the field; a session answers `error`
+naming the field and stays usable.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+
+def make_client(**limits) -> TestClient:
+    return TestClient(create_app(Settings(frame_process=False, **limits)))
+
+
+def next_of(ws, *kinds, where=lambda msg: True, limit=500) -> dict:
+    """The next server message of one of ``kinds`` that satisfies ``where`` (others are skipped)."""
+    for _ in range(limit):
+        msg = ws.receive_json()
+        if msg["type"] in kinds and where(msg):
+            return msg
+    raise AssertionError(f"no {kinds} message in {limit}")
+
+
+def refused(ws, message: dict) -> dict:
+    """Send ``message``; the `error` it gets (a `config` reply would mean it was applied)."""
+    ws.send_json(message)
+    reply = next_of(ws, "error", "config", "probe")
+    assert reply["type"] == "error", reply
+    return reply
+
+
+def still_serves(ws):
+    ws.send_json({"type": "step", "n": 1})
+    next_of(ws, "frame", where=lambda frame: frame["step"] == 1)
+
+
+# ---- live sessions ------------------------------------------------------------------------
+
+SESSION_CASES = [
+    # (setting, value, hello.limits key, message over the limit, field named)
+    ("max_session_width", 8, "max_width", {"type": "config", "config": {"hidden_sizes": [9]}}, "hidden_sizes.0"),
+    ("max_session_hidden_layers", 2, "max_hidden_layers",
+     {"type": "config", "config": {"hidden_sizes": [4, 4, 4]}}, "hidden_sizes"),
+    ("min_classes", 3, "min_classes", {"type": "config", "config": {"classes": 2}}, "classes"),
+    ("max_classes", 4, "max_classes", {"type": "config", "config": {"classes": 5}}, "classes"),
+    ("max_points", 500, "max_points", {"type": "config", "config": {"n_points": 501}}, "n_points"),
+    ("max_steps_per_command", 10, "max_steps", {"type": "step", "n": 11}, "n"),
+]
+
+
+@pytest.mark.parametrize("setting, value, key, message, field", SESSION_CASES,
+                         ids=[case[0] for case in SESSION_CASES])
+def test_a_session_limit_is_announced_and_enforced(setting, value, key, message, field):
+    with make_client(**{setting: value}) as client:
+        assert client.get("/api/v1/catalog").json()["limits"][key] == value
+        with client.websocket_connect("/ws/session") as ws:
+            hello = next_of(ws, "hello")
+            assert hello["limits"][key] == value
+            error = refused(ws, message)
+            assert error["field"] == field
+            still_serves(ws)
+
+
+def test_the_session_limits_below_the_default_do_not_refuse_what_they_allow():
+    with make_client(max_session_width=8, max_session_hidden_layers=2, max_classes=4) as client:
+        with client.websocket_connect("/ws/session") as ws:
+            next_of(ws, "hello")
+            ws.send_json({"type": "config", "config": {"hidden_sizes": [8, 8], "classes": 4}})
+            reply = next_of(ws, "config", "error")
+            assert reply["type"] == "config" and reply["config"]["hidden_sizes"] == [8, 8]
+
+
+def test_max_points_bounds_the_points_a_user_adds():
+    with make_client(max_points=310) as client:
+        with client.websocket_connect("/ws/session") as ws:
+            next_of(ws, "hello")
+            error = refused(ws, {"type": "points", "add": [[0.1, 0.2, 0]] * 11})
+            assert error["field"] == "add"
+            ws.send_json({"type": "points", "add": [[0.1, 0.2, 0]] * 10})
+            next_of(ws, "frame", where=lambda frame: len((frame.get("points") or {}).get("y", ())) == 310)
+
+
+def test_max_points_bounds_the_batch_size():
+    with make_client(max_points=500) as client:
+        assert client.get("/api/v1/catalog").json()["config"]["batch_size"]["max"] == 500
+        with client.websocket_connect("/ws/session") as ws:
+            next_of(ws, "hello")
+            assert refused(ws, {"type": "config", "config": {"batch_size": 501}})["field"] == "batch_size"
+
+
+def test_max_message_bytes():
+    with make_client(max_message_bytes=200) as client:
+        with client.websocket_connect("/ws/session") as ws:
+            assert next_of(ws, "hello")["limits"]["max_message_bytes"] == 200
+            error = refused(ws, {"type": "probe", "x": [0.5, 0.5], "pad": "x" * 200})
+            assert "too large" in error["message"]
+            ws.send_json({"type": "probe", "x": [0.5, 0.5]})
+            assert next_of(ws, "probe", "error")["type"] == "probe"
+
+
+def test_max_sessions():
+    with make_client(max_sessions=1) as client:
+        with client.websocket_connect("/ws/session") as first:
+            next_of(first, "hello")
+            with client.websocket_connect("/ws/session") as second:
+                error = second.receive_json()
+                assert error["type"] == "error" and "full" in error["message"]
+                assert second.receive()["code"] == 1013
+            still_serves(first)
+
+
+def test_session_idle_seconds():
+    with make_client(session_idle_seconds=5) as client:
+        with client.websocket_connect("/ws/session") as ws:
+            hello = next_of(ws, "hello")
+            assert hello["limits"]["idle_seconds"] == 5
+        store = client.app.state.sessions
+        store.expire(now=time.monotonic() + 4)  # within the expiry: kept
+        assert hello["session"] in store.sessions
+        store.expire(now=time.monotonic() + 6)
+        assert hello["session"] not in store.sessions
+        with client.websocket_connect(f"/ws/session?session={hello['session']}&token={hello['token']}") as ws:
+            assert ws.receive_json()["field"] == "token"
+
+
+# ---- REST ---------------------------------------------------------------------------------
+
+def model(sizes):
+    return {"activation": "relu",
+            "layers": [{"W": [[0.1] * b for _ in range(a)], "b": [0.0] * b} for a, b in zip(sizes[:-1], sizes[1:])]}
+
+
+REST_CASES = [
+    # (setting, value, a request over it: path and body, status, loc)
+    ("max_input_width", 4, ("/api/v1/forward", {"model": model([5, 3, 2]), "X": [[0.0] * 5]}),
+     422, ["body", "model", "layers", 0, "W"]),
+    ("max_hidden_width", 4, ("/api/v1/forward", {"model": model([2, 5, 2]), "X": [[0.0, 0.0]]}),
+     422, ["body", "model", "layers", 0, "W"]),
+    ("max_output_width", 4, ("/api/v1/forward", {"model": model([2, 3, 5]), "X": [[0.0, 0.0]]}),
+     422, ["body", "model", "layers", 1, "W"]),
+    ("max_hidden_layers", 1, ("/api/v1/forward", {"model": model([2, 3, 3, 2]), "X": [[0.0, 0.0]]}),
+     422, ["body", "model", "layers"]),
+    ("max_request_numbers", 50, ("/api/v1/forward", {"model": model([2, 8, 2]), "X": [[0.0, 0.0]] * 10}),
+     413, ["body"]),
+    ("max_body_bytes", 100, ("/api/v1/forward", {"model": model([2, 8, 2]), "X": [[0.0, 0.0]]}),
+     413, ["body"]),
+]
+
+
+@pytest.mark.parametrize("setting, value, request_, status, loc", REST_CASES, ids=[case[0] for case in REST_CASES])
+def test_a_rest_limit_is_announced_and_enforced(setting, value, request_, status, loc):
+    path, body = request_
+    with make_client() as client:  # the defaults take the same request
+        assert client.post(path, json=body).status_code == 200
+    with make_client(**{setting: value}) as client:
+        assert client.get("/api/v1/catalog").json()["rest_limits"][setting] == value
+        r = client.post(path, json=body)
+        assert r.status_code == status, r.text
+        assert r.json()["detail"][0]["loc"] == loc
+
+
+def test_max_json_depth():
+    body = json.dumps({"model": model([2, 2]), "X": [[0.0, 0.0]], "extra": [[[[[[0]]]]]]})
+    with make_client(max_json_depth=6) as client:
+        assert client.get("/api/v1/catalog").json()["rest_limits"]["max_json_depth"] == 6
+        r = client.post("/api/v1/forward", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 422 and "nested" in r.json()["detail"][0]["msg"]
+
+
+def test_max_dataset_points():
+    with make_client(max_dataset_points=100) as client:
+        assert client.get("/api/v1/catalog").json()["rest_limits"]["max_dataset_points"] == 100
+        listed = client.get("/api/v1/datasets").json()["datasets"][0]["parameters"]["n"]
+        assert listed["max"] == 100
+        r = client.get("/api/v1/datasets/spiral", params={"n": 101})
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "n"]
+        assert len(client.get("/api/v1/datasets/spiral", params={"n": 100}).json()["y"]) == 100
+    with make_client(max_dataset_points=6000) as client:  # above the default, too
+        assert len(client.get("/api/v1/datasets/spiral", params={"n": 5500}).json()["y"]) == 5500
+
+
+def test_every_limit_in_settings_has_a_test():
+    tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
+        "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
+        "max_points"}
+    not_limits = {"host", "port", "train_slice_seconds", "frame_process"}
+    assert set(Settings.model_fields) - not_limits == tested
+
+
+def test_a_new_session_starts_within_small_limits():
+    """A server that allows 8 units, 1 hidden layer and 100 points starts its
+    sessions inside those limits, not with the case study's 100 units and 300 points."""
+    from starlette.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    settings = Settings(max_session_width=8, max_session_hidden_layers=1, max_points=100)
+    with TestClient(create_app(settings)) as c, c.websocket_connect("/ws/session") as ws:
+        hello = json.loads(ws.receive_text())
+        assert hello["config"]["hidden_sizes"] == [8]
+        assert hello["config"]["n_points"] == 100
+        ws.send_text(json.dumps({"type": "step", "n": 2}))
+        while (msg := json.loads(ws.receive_text()))["type"] != "frame" or msg["step"] != 2:
+            assert msg["type"] != "error", msg
