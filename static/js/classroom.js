@@ -11,7 +11,7 @@
 
 import { loadLang, t } from "./i18n.js";
 import { RunViewer } from "./run_viewer.js";
-import { fmtPercent } from "./state.js";
+import { fmtPercent } from "./format.js";
 
 const CLASS_KEY = "nnpg.class";
 const TEACH_KEY = "nnpg.teach";

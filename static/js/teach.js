@@ -5,8 +5,8 @@
 
 import { loadLang, t, translatePage, lang } from "./i18n.js";
 import { LESSONS } from "./lessons.js";
-import { LR_VALUES, clampToDataset, datasetSpec, defaults, fmtNum, fmtPercent, setCatalog,
-  toConfig } from "./state.js";
+import { LR_VALUES, clampToDataset, datasetSpec, defaults, setCatalog, toConfig } from "./state.js";
+import { fmtLoss, fmtNum, fmtPercent } from "./format.js";
 import { CLASS_COLORS } from "./plane.js";
 import { RunViewer, drawThumbnail } from "./run_viewer.js";
 
@@ -159,10 +159,6 @@ function makeTile(student) {
   return { li, canvas, name, status, values, main };
 }
 
-function fmtLoss(v) {
-  return typeof v === "number" ? (Math.abs(v) >= 1000 ? v.toExponential(1) : v.toFixed(3)) : "—";
-}
-
 function order(students) {
   const by = $("#sort").value;
   const list = students.slice();
@@ -193,7 +189,7 @@ function render(msg) {
     tile.li.classList.toggle("is-spotlit", msg.spotlight === s.session);
     tile.status.textContent = s.help ? t(`class.help_${s.help}`) : t(`class.status_${s.status}`);
     tile.values.step.textContent = s.step ?? "—";
-    tile.values.loss.textContent = fmtLoss(s.loss);
+    tile.values.loss.textContent = s.loss == null ? (s.status === "diverged" ? "∞" : "—") : fmtLoss(s.loss);
     tile.values.train.textContent = fmtPercent(s.train_accuracy, 0);
     tile.values.test.textContent = fmtPercent(s.test_accuracy, 0);
     if (s.thumbnail) {
