@@ -17,7 +17,7 @@ import time
 from pydantic import ValidationError
 
 from .boundary import BoundaryGrid
-from .class_runs import summarize
+from .class_runs import summarize, thumbnail
 from .classes import iso_time, reached
 from .classroom import Classroom
 from .protocol import error, validation_error
@@ -29,65 +29,84 @@ SUMMARY_KEYS = ("step", "loss", "train_accuracy", "test_accuracy", "status", "he
 
 
 class Reporter:
-    """Summaries of this process's students, reported to the backend."""
+    """Summaries of this process's students, reported to the backend every
+    board interval. Thumbnails are drawn on the training thread, beside the
+    reports: a report never waits for them, it sends the newest ones drawn."""
 
     def __init__(self, classroom: Classroom):
         self.classroom = classroom
         self.grid = BoundaryGrid()
-        self.drawn: dict[str, tuple] = {}  # session id → (network version, thumbnail)
+        self.drawn: dict[str, tuple] = {}  # session id → thumbnail() of its run
+        self.drawing = None                # the task drawing thumbnails, if one is
         self.task = None
 
     def start(self):
         self.task = asyncio.create_task(self._forever())
 
     def stop(self):
-        if self.task:
-            self.task.cancel()
+        for task in (self.task, self.drawing):
+            if task:
+                task.cancel()
 
     async def _forever(self):
+        interval = self.classroom.settings.board_interval_seconds
         expire_at = 0.0
         while True:
-            await asyncio.sleep(self.classroom.settings.board_interval_seconds)
+            started = time.monotonic()
             try:
                 await self.report_once()
-                if time.monotonic() > expire_at:
-                    expire_at = time.monotonic() + EXPIRY_CHECK_SECONDS
+                if started > expire_at:
+                    expire_at = started + EXPIRY_CHECK_SECONDS
                     await self.classroom.expire()
             except Exception:  # a bug must cost one report, not the board
                 log.exception("reporting the students' summaries failed")
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
-    async def report_once(self):
-        room = self.classroom
-        by_code: dict[str, list] = {}
+    def _students(self) -> dict[str, list]:
+        """This process's student sessions, by class code."""
+        room, by_code = self.classroom, {}
         for sid, code in list(room.students.items()):
             live = room.store.sessions.get(sid)
             if live is not None:
                 by_code.setdefault(code, []).append(live)
+        return by_code
+
+    async def report_once(self):
+        room = self.classroom
+        by_code = self._students()
         everyone = [live for lives in by_code.values() for live in lives]
-        if not everyone:
-            self.drawn.clear()
-            return
-        drawn = {live.id: self.drawn.get(live.id) for live in everyone}
-        results = await room.store.scheduler.run(_summarize_all, everyone, self.grid, drawn)
-        self.drawn = {sid: thumb for sid, (_, thumb) in results.items()}
+        self.drawn = {live.id: self.drawn[live.id] for live in everyone if live.id in self.drawn}
+        if everyone and self.drawing is None:
+            self.drawing = asyncio.create_task(self._draw(everyone))
         for code, lives in by_code.items():
             report = {}
             for live in lives:
-                summary, (_, thumbnail) = results[live.id]
+                drawn = self.drawn.get(live.id)
+                summary = summarize(live.training, drawn)
                 if live.driver is None:
                     summary["status"] = "disconnected"
-                report[live.id] = {**summary, "thumbnail": thumbnail}
+                report[live.id] = {**summary, "thumbnail": drawn[1] if drawn else None}
             await room.backend.report(code, report)
             if any(live.attached for live in lives):
                 await room.touch(code)
 
+    async def _draw(self, lives):
+        try:
+            drawn = {live.id: self.drawn.get(live.id) for live in lives}
+            self.drawn.update(await self.classroom.store.scheduler.run(
+                _thumbnails, lives, self.grid, drawn))
+        except Exception:
+            log.exception("drawing the students' thumbnails failed")
+        finally:
+            self.drawing = None
 
-def _summarize_all(lives, grid, drawn):
-    """On the training thread: each session's (summary, (version, thumbnail))."""
+
+def _thumbnails(lives, grid, drawn):
+    """On the training thread: each session's thumbnail(), under its lock."""
     out = {}
     for live in lives:
         with live.training.lock:
-            out[live.id] = summarize(live.training, grid, drawn[live.id])
+            out[live.id] = thumbnail(live.training, grid, drawn[live.id])
     return out
 
 

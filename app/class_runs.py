@@ -1,11 +1,11 @@
 """What the class layer reads from and writes to a student's run.
 
 ``summarize()``: a student's line on the teacher's board (step, loss,
-accuracies, status, why they may need help) with a small boundary thumbnail,
-redrawn only when the network changed. ``fork_state()``/``adopt_fork()``:
+accuracies, status, why they may need help); ``thumbnail()``: its small
+boundary picture, redrawn only when the network changed (on the training
+thread, holding the session's lock). ``fork_state()``/``adopt_fork()``:
 "make it mine", a copy of another run's data, settings, weights and optimizer
-state. Both are called on the training thread holding the session's lock.
-No web imports.
+state (each holding its session's lock). No web imports.
 """
 from __future__ import annotations
 
@@ -26,31 +26,36 @@ def _last(history: History, key):
     return values[-1] if values else None
 
 
-def summarize(t: TrainingSession, grid: BoundaryGrid, drawn: tuple | None):
-    """(summary, thumbnail) of a run; ``drawn`` is (version, thumbnail) as
-    drawn last time for this run, reused while the network is unchanged.
-
-    summary: {step, loss, train_accuracy, test_accuracy, status, help,
-    thumb}; ``thumb`` is the network version the thumbnail shows. The
-    thumbnail is a frame's `boundary` object at 32×32 (u8-probs)."""
-    if drawn is not None and (drawn[0] == t.version or t.status != "ok"):
-        version, thumbnail = drawn  # diverged: the last good picture stays
-    else:
-        with np.errstate(all="ignore"):
-            thumbnail = grid.encode(t.net, t.extent, THUMBNAIL_RESOLUTION) \
-                if "boundary" in t.task.views else None
-        version = t.version
+def summarize(t: TrainingSession, drawn: tuple | None):
+    """A run's line on the board: {step, loss, train_accuracy, test_accuracy,
+    status, help, thumb}, ``thumb`` the network version of ``drawn`` (as
+    thumbnail() returned it, or None). Reads a few numbers only: cheap enough
+    for the event loop, without the session's lock (a line a step behind is
+    still right on a board)."""
     summary = {
         "step": t.step_count,
         "loss": _last(t.history, "total"),
         "train_accuracy": _last(t.history, "train_accuracy"),
         "test_accuracy": _last(t.history, "test_accuracy"),
         "status": "diverged" if t.status == "diverged" else "playing" if t.running else "paused",
-        "thumb": version,
+        "thumb": drawn[0] if drawn else None,
     }
-    flat = thumbnail is not None and _spread(thumbnail) < DEAD_SPREAD
+    flat = bool(drawn and drawn[2] and drawn[0] == t.version)
     summary["help"] = needs_help(summary, t.config.classes, flat)
-    return summary, (version, thumbnail)
+    return summary
+
+
+def thumbnail(t: TrainingSession, grid: BoundaryGrid, drawn: tuple | None):
+    """(network version, the 32×32 boundary, whether it is flat) of a run,
+    holding its lock; ``drawn`` (as returned last time) is reused while the
+    network is unchanged, and while it is diverged (the last good picture)."""
+    if drawn is not None and (drawn[0] == t.version or t.status != "ok"):
+        return drawn
+    if "boundary" not in t.task.views:
+        return (t.version, None, False)
+    with np.errstate(all="ignore"):
+        picture = grid.encode(t.net, t.extent, THUMBNAIL_RESOLUTION)
+    return (t.version, picture, _spread(picture) < DEAD_SPREAD)
 
 
 def _spread(thumbnail) -> int:

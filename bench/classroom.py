@@ -173,9 +173,9 @@ def main(argv=None):
                    spotlight=True)
             frames = [{(step, h) for _, step, h in s.watch_frames} for s in room.students]
             union = set().union(*frames)
-            print(f"  distinct spotlight frames: {len(union)} seen by all {n} students together, "
-                  f"{statistics.median(len(f) for f in frames):.0f} by the median student "
-                  "(equal: each frame drawn once and shared)")
+            print(f"  distinct spotlight pictures (step, boundary bytes): {len(union)} among all {n} "
+                  f"students together, {statistics.median(len(f) for f in frames):.0f} for the median "
+                  "student (equal: every student was sent the same frames, drawn once)")
             if room.errors:
                 print("  client errors:", room.errors[:5])
     finally:

@@ -11,7 +11,7 @@ import pytest
 
 from app.boundary import BoundaryGrid
 from app.class_backend import LocalClassBackend
-from app.class_runs import THUMBNAIL_RESOLUTION, adopt_fork, fork_state, summarize
+from app.class_runs import THUMBNAIL_RESOLUTION, adopt_fork, fork_state, summarize, thumbnail
 from app.classes import (CODE_ALPHABET, CODE_LENGTH, BadName, clean_name, expired, help_rank,
                          needs_help, new_code, normalize_code, reached, token_digest, token_matches)
 from app.training import TrainingSession
@@ -137,17 +137,22 @@ def _trained(steps=30, **config):
 def test_a_summary_has_the_run_s_numbers_and_a_32_by_32_thumbnail():
     t = _trained(40)
     grid = BoundaryGrid()
-    summary, (version, thumb) = summarize(t, grid, None)
+    drawn = thumbnail(t, grid, None)
+    version, picture, flat = drawn
+    summary = summarize(t, drawn)
     assert summary["step"] == 40 and summary["status"] == "paused" and summary["help"] is None
     assert summary["loss"] == t.history.points["total"][-1]
     assert summary["train_accuracy"] == t.history.points["train_accuracy"][-1]
-    assert thumb["resolution"] == THUMBNAIL_RESOLUTION and thumb["classes"] == 3
-    probs = np.frombuffer(base64.b64decode(thumb["data"]), np.uint8).reshape(32, 32, 3)
+    assert summary["thumb"] == version == t.version and not flat
+    assert picture["resolution"] == THUMBNAIL_RESOLUTION and picture["classes"] == 3
+    probs = np.frombuffer(base64.b64decode(picture["data"]), np.uint8).reshape(32, 32, 3)
     expected = BoundaryGrid.probabilities64(t.net, t.extent, 32).T.reshape(32, 32, 3)
     assert np.abs(probs.astype(int) - np.round(255 * expected)).max() <= 1
-    # unchanged network: the same thumbnail object, not drawn again
-    again, (v2, thumb2) = summarize(t, grid, (version, thumb))
-    assert thumb2 is thumb and v2 == version and json.dumps(again)
+    assert thumbnail(t, grid, drawn) is drawn  # unchanged network: not drawn again
+    t.train(1)
+    assert thumbnail(t, grid, drawn)[0] == t.version != version
+    assert json.dumps(summarize(t, drawn))
+    assert summarize(t, None)["thumb"] is None
 
 
 def test_a_dead_network_and_a_diverged_one_need_help():
@@ -155,11 +160,10 @@ def test_a_dead_network_and_a_diverged_one_need_help():
     for layer in t.net.layers:
         layer[0][...] = 0.0  # every weight 0: the same answer everywhere
     t.version += 1
-    summary, _ = summarize(t, BoundaryGrid(), None)
-    assert summary["help"] == "dead"
+    assert summarize(t, thumbnail(t, BoundaryGrid(), None))["help"] == "dead"
     d = _trained(200, learning_rate=5.0, init="he", activation="leaky_relu", hidden_sizes=[100, 100])
     assert d.status == "diverged"
-    summary, _ = summarize(d, BoundaryGrid(), None)
+    summary = summarize(d, thumbnail(d, BoundaryGrid(), None))
     assert summary["status"] == "diverged" and summary["help"] == "diverged"
 
 
