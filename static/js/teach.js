@@ -6,7 +6,7 @@
 import { loadLang, t, translatePage, lang } from "./i18n.js";
 import { LESSONS } from "./lessons.js";
 import { LR_VALUES, clampToDataset, datasetSpec, defaults, setCatalog, toConfig } from "./state.js";
-import { fmtLoss, fmtNum, fmtPercent } from "./format.js";
+import { fmtFixed, fmtNum, fmtPercent } from "./format.js";
 import { CLASS_COLORS } from "./plane.js";
 import { RunViewer, drawThumbnail } from "./run_viewer.js";
 
@@ -189,7 +189,7 @@ function render(msg) {
     tile.li.classList.toggle("is-spotlit", msg.spotlight === s.session);
     tile.status.textContent = s.help ? t(`class.help_${s.help}`) : t(`class.status_${s.status}`);
     tile.values.step.textContent = s.step ?? "—";
-    tile.values.loss.textContent = s.loss == null ? (s.status === "diverged" ? "∞" : "—") : fmtLoss(s.loss);
+    tile.values.loss.textContent = s.loss == null ? (s.status === "diverged" ? "∞" : "—") : fmtFixed(s.loss, 3);
     tile.values.train.textContent = fmtPercent(s.train_accuracy, 0);
     tile.values.test.textContent = fmtPercent(s.test_accuracy, 0);
     if (s.thumbnail) {
