@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import re
+import time
 from urllib.parse import quote
 from urllib.request import Request, urlopen
 
@@ -302,6 +303,23 @@ def test_joining_is_checked_by_code_name_size_and_rate():
             assert (err["field"], close) == ("class", 1013) and "full" in err["message"]
         err, close = refused(f"class={new_class(c)['code']}&name=Dee")  # a fourth join
         assert (err["field"], close) == ("class", 1013) and "too many joins" in err["message"]
+
+
+def test_a_class_nobody_uses_ends_after_its_idle_time():
+    with TestClient(make_app(class_idle_seconds=60)) as c:
+        klass = new_class(c)
+        code, room = klass["code"], c.app.state.classroom
+        with students(c, code, ["Ann"]) as [(ws, hello, _)]:
+            c.portal.call(room.expire)  # used just now: kept
+            assert c.portal.call(room.record, code) is not None
+            c.portal.call(room.backend.update_class, code, {"last_active": time.time() - 61})
+            c.portal.call(room.expire)
+            assert of_type(ws, "class")["event"] == "ended"
+            send(ws, {"type": "step", "n": 1})  # the run stays the student's
+            of_type(ws, "frame", lambda f: f["step"] == 1)
+        assert c.portal.call(room.record, code) is None
+        with board_socket(c, klass) as board:
+            assert recv(board)["field"] == "token"
 
 
 def test_a_dropped_student_resumes_and_stays_in_the_class(tc):
