@@ -41,7 +41,12 @@ class Classroom:
     # ---- classes ----------------------------------------------------------------------------
 
     async def create(self, base_url: str) -> dict:
-        """A new class: {code, teacher_token, join_url, expires_at}."""
+        """A new class: {code, teacher_token, join_url, expires_at};
+        SessionRefused when there are `max_live_classes` already."""
+        await self.expire()
+        if len(await self.backend.class_codes()) >= self.settings.max_live_classes:
+            raise SessionRefused(f"the server has {self.settings.max_live_classes} classes; "
+                                 "try again when one has ended")
         token, now = new_teacher_token(), time.time()
         record = {"teacher": token_digest(token), "created": now, "last_active": now,
                   "spotlight": None, "teacher_session": None, "lesson": None, "paused": False}

@@ -31,7 +31,10 @@ TEACHER_MESSAGE = TypeAdapter(TeacherMessage)
 async def create_class(request: Request):
     """A new class: its code, the teacher's token (keep it: it leads the class),
     the URL students open to join, and when it expires if nobody uses it."""
-    return await request.app.state.classroom.create(str(request.base_url))
+    try:
+        return await request.app.state.classroom.create(str(request.base_url))
+    except SessionRefused as refused:
+        raise ApiError(429, ("body",), str(refused), "too_many_classes") from None
 
 
 @router.get("/teach", response_class=HTMLResponse, include_in_schema=False)

@@ -305,6 +305,20 @@ def test_joining_is_checked_by_code_name_size_and_rate():
         assert (err["field"], close) == ("class", 1013) and "too many joins" in err["message"]
 
 
+def test_a_server_holds_at_most_max_live_classes():
+    with TestClient(make_app(max_live_classes=2)) as c:
+        first = new_class(c)
+        new_class(c)
+        res = c.post("/api/v1/classes")
+        assert res.status_code == 429
+        assert res.json()["detail"][0]["loc"] == ["body"] and "2 classes" in res.json()["detail"][0]["msg"]
+        with board_socket(c, first) as board:
+            of_type(board, "board")
+            send(board, {"type": "end"})
+            of_type(board, "ended")
+        assert new_class(c)["code"] != first["code"]
+
+
 def test_a_class_nobody_uses_ends_after_its_idle_time():
     with TestClient(make_app(class_idle_seconds=60)) as c:
         klass = new_class(c)

@@ -189,7 +189,8 @@ def test_max_dataset_points():
 
 
 # tested in tests/api/test_classes.py
-CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "class_joins_per_minute"}
+CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "class_joins_per_minute",
+                "max_live_classes"}
 
 
 def test_every_limit_in_settings_has_a_test():
