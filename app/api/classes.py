@@ -67,10 +67,10 @@ async def class_socket(websocket: WebSocket, code: str | None = None, token: str
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
         return
-    outbox: asyncio.Queue = asyncio.Queue()
+    outbox = _Outbox()
     tasks = [asyncio.create_task(_read(websocket, room, code, outbox)),
-             asyncio.create_task(_tick(room, code, outbox)),
-             asyncio.create_task(_write(websocket, outbox))]
+             asyncio.create_task(_tick(room, outbox)),
+             asyncio.create_task(_write(websocket, room, code, outbox))]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -82,7 +82,26 @@ async def class_socket(websocket: WebSocket, code: str | None = None, token: str
                 task.exception()
 
 
-async def _read(ws: WebSocket, room, code, outbox):
+class _Outbox:
+    """What the board connection sends next: replies in order, and a board
+    update (at most one waiting: it is built when it is sent)."""
+
+    BOARD = object()
+
+    def __init__(self):
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.board_waiting = False
+
+    def reply(self, message: dict):
+        self.queue.put_nowait(message)
+
+    def board(self):
+        if not self.board_waiting:
+            self.board_waiting = True
+            self.queue.put_nowait(self.BOARD)
+
+
+async def _read(ws: WebSocket, room, code, outbox: _Outbox):
     max_bytes = room.settings.max_message_bytes
     while True:
         message = await ws.receive()
@@ -92,24 +111,22 @@ async def _read(ws: WebSocket, room, code, outbox):
         parsed = parse_client_message(text, max_bytes, room.settings, TEACHER_MESSAGE.validate_python)
         reply = parsed if isinstance(parsed, dict) else await lead(room, code, parsed)
         if reply is not None:
-            outbox.put_nowait(reply)
-        outbox.put_nowait("board")  # show what changed at once
+            outbox.reply(reply)
+        outbox.board()  # show what changed at once
 
 
-async def _tick(room, code, outbox):
+async def _tick(room, outbox: _Outbox):
     while True:
-        outbox.put_nowait("board")
+        outbox.board()
         await asyncio.sleep(room.settings.board_interval_seconds)
 
 
-async def _write(ws: WebSocket, outbox):
-    room, code = ws.app.state.classroom, ws.query_params.get("code")
-    code, seen = normalize_code(code), {}
+async def _write(ws: WebSocket, room, code, outbox: _Outbox):
+    seen: dict = {}  # session id → the thumbnail version this connection has
     while True:
-        item = await outbox.get()
-        if item == "board":
-            if not outbox.empty() and "board" in outbox._queue:  # one board per burst
-                continue
+        item = await outbox.queue.get()
+        if item is _Outbox.BOARD:
+            outbox.board_waiting = False
             record = await room.backend.get_class(code)
             if record is None:
                 await ws.send_text(to_json({"type": "ended", "code": code}))
