@@ -84,7 +84,7 @@ def catalog(settings: Settings) -> dict:
         "datasets": {name: {**_label(d), "description": {"en": d.description, "zh": d.description_zh},
                             "min_classes": d.min_classes, "max_classes": d.max_classes,
                             "default_classes": d.default_classes, "default_noise": d.default_noise,
-                            "max_noise": d.max_noise}
+                            "max_noise": d.max_noise, "task": d.task, **d.image_fields()}
                      for name, d in DATASETS.items()},
         "tasks": {name: {"label": t.label, "losses": list(t.losses), "metric": t.metric}
                   for name, t in TASKS.items()},

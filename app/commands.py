@@ -41,7 +41,21 @@ async def step(live, sub, msg):
 
 
 async def model(live, sub, msg):
+    if msg.set is not None:
+        await set_model(live, sub, msg.set)
+        return
     sub.post({"type": "model", "model": await live.locked(live.training.model)})
+
+
+async def set_model(live, sub, new):
+    """Continue from a saved model of the session's own layer sizes."""
+    t = live.training
+    if new.sizes != t.net.sizes:
+        sub.post(error(f"set: the model's layer sizes {new.sizes} are not this session's {t.net.sizes}", "set"))
+        return
+    await live.locked(t.set_model, new.layer_arrays(), new.activation)
+    for each in live.subscribers:  # the activation may have changed
+        each.post(config_reply(t.config, False))
 
 
 async def run_steps(live, n):
@@ -86,12 +100,30 @@ async def probe(live, sub, msg):
     if msg.label is not None and msg.label >= t.config.classes:
         sub.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
         return
+    width = t.net.sizes[0]
+    if len(msg.x) != width:
+        what = "an image of" if t.task.input == "image" else "a point of"
+        sub.post(error(f"x must be {what} {width} numbers for this network", "x"))
+        return
     t.probe_point = (tuple(msg.x), msg.label)
     sub.post({"type": "probe", **await live.locked(t.probe, *t.probe_point)})
 
 
 async def points(live, sub, msg):
     t, max_points = live.training, live.store.settings.max_points
+    field = "replace" if msg.replace is not None else "add"
+    if (msg.add or msg.replace is not None) and t.task.input != "plane":
+        sub.post(error("points: only a 2-D dataset takes points (this session learns images)", field))
+        return
+    if msg.replace is not None:
+        if any(label >= t.config.classes for _, _, label in msg.replace):
+            sub.post(error(f"labels must be between 0 and {t.config.classes - 1}", "replace"))
+            return
+        if not t.config.classes <= len(msg.replace) <= max_points:
+            sub.post(error(f"replace takes {t.config.classes} to {max_points} points", "replace"))
+            return
+        await live.locked(t.replace_points, msg.replace)
+        return
     if msg.clear:
         await live.locked(t.clear_points)
     if msg.add:

@@ -22,6 +22,9 @@ Conventions shared by every generator:
   in proportion to their sizes (largest remainder), chosen at random within
   each class.
 
+The image sets ``digits`` and ``shapes`` (app/images.py) follow the same
+conventions, one flattened image per row of ``X``.
+
 Shapes:
 
 * ``spiral``: the CS231n case study, unchanged. Arm ``j`` has radius
@@ -58,6 +61,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import images
+
 __all__ = [
     "DATASETS",
     "Dataset",
@@ -68,6 +73,7 @@ __all__ = [
     "MIN_CLASSES",
     "add_points",
     "make_dataset",
+    "points_dataset",
 ]
 
 MIN_CLASSES = 2
@@ -100,6 +106,28 @@ class DatasetSpec:
     default_classes: int
     default_noise: float
     max_noise: float
+    # Image sets (app/images.py) add these; a row of X is an image flattened.
+    kind: str = "points"                 # "points" (2-D) or "image"
+    task: str = "classification"         # the task a session on it learns (app/tasks.py)
+    image_shape: tuple | None = None     # (height, width, channels)
+    class_names: tuple | None = None
+    default_n: int = 300
+    max_n: int | None = None             # the most points it has (None: as many as the app allows)
+    # (n, classes) -> per-class counts, where the even split does not fit (the digits' classes differ in size).
+    counts: Callable | None = field(default=None, repr=False, compare=False)
+    # Session settings this dataset starts with (an image set learns visibly
+    # within seconds only with mini-batches and its own learning rate).
+    session_defaults: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def input_width(self) -> int:
+        return 2 if self.image_shape is None else math.prod(self.image_shape)
+
+    def image_fields(self) -> dict:
+        """An image set's ``image_shape`` and ``class_names`` as JSON lists; {} for a 2-D set."""
+        if self.image_shape is None:
+            return {}
+        return {"image_shape": list(self.image_shape), "class_names": list(self.class_names)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +138,7 @@ class Dataset:
     element-wise is ``np.array_equal``'s job).
     """
 
-    X: np.ndarray  # (N, 2) float64
+    X: np.ndarray  # (N, 2) float64; (N, H*W*C) for an image set
     y: np.ndarray  # (N,) int64, labels in 0..classes-1
     test: np.ndarray  # (N,) bool, True = held-out point
     classes: int
@@ -340,8 +368,49 @@ DATASETS: dict[str, DatasetSpec] = {
             default_noise=0.05,
             max_noise=0.3,
         ),
+        DatasetSpec(
+            name="digits",
+            label="Digits (8×8 images)",
+            label_zh="手写数字（8×8 图像）",
+            generate=images.digits,
+            description="Handwritten digits 0-9 as 8x8 grey images (UCI optical digits, 1,797 images).",
+            description_zh="手写数字 0–9，8×8 灰度图像（UCI 光学识别数字，共 1,797 张）。",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.0,
+            max_noise=0.0,
+            kind="image",
+            task="images",
+            image_shape=images.DIGITS_SHAPE,
+            class_names=images.DIGIT_CLASSES,
+            default_n=1797,
+            max_n=1797,
+            counts=images.digit_counts,
+            session_defaults={"n_points": 1797, "batch_size": 64, "learning_rate": 0.5, "reg": 1e-3},
+        ),
+        DatasetSpec(
+            name="shapes",
+            label="Shapes (32×32 colour)",
+            label_zh="形状（32×32 彩色）",
+            generate=images.shapes,
+            description="Ten kinds of coloured shape as 32x32 colour images: 3,072 numbers each.",
+            description_zh="十种彩色形状的 32×32 彩色图像：每张 3,072 个数。",
+            min_classes=10,
+            max_classes=10,
+            default_classes=10,
+            default_noise=0.05,
+            max_noise=0.5,
+            kind="image",
+            task="images",
+            image_shape=images.SHAPES_SHAPE,
+            class_names=images.SHAPE_CLASSES,
+            default_n=1000,
+            session_defaults={"n_points": 1000, "batch_size": 64, "learning_rate": 0.05, "reg": 1e-2},
+        ),
     )
 }
+
 
 
 # ---------------------------------------------------------------- public API
@@ -377,7 +446,7 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 def make_dataset(
     name: str,
-    n: int = 300,
+    n: int | None = None,
     classes: int | None = None,
     noise: float | None = None,
     seed: int = 0,
@@ -387,7 +456,8 @@ def make_dataset(
 ) -> Dataset:
     """Generate ``n`` points of dataset ``name``.
 
-    ``classes`` and ``noise`` default to the dataset's own defaults. Raises
+    ``n``, ``classes`` and ``noise`` default to the dataset's own defaults
+    (``n`` 300 for the 2-D sets; an image set holds at most ``max_n``). Raises
     ``KeyError(name)`` for an unknown dataset and ``ValueError`` naming the
     parameter for a value out of range.
     """
@@ -395,17 +465,38 @@ def make_dataset(
         raise KeyError(name)
     spec = DATASETS[name]
     classes = _check_classes(spec, spec.default_classes if classes is None else classes)
-    n = _check_n(n, classes, max_points)
+    n = _check_n(spec.default_n if n is None else n, classes, min(max_points, spec.max_n or max_points))
     noise = _check_noise(spec, spec.default_noise if noise is None else noise)
     test_fraction = _check_test_fraction(test_fraction)
     seed = _check_seed(seed)
 
     rng = np.random.default_rng(seed)
-    counts = _class_counts(n, classes)
+    counts = (spec.counts or _class_counts)(n, classes)
     parts = spec.generate(rng, counts, noise)
     X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
     y = np.repeat(np.arange(classes, dtype=np.int64), counts)
     test = _test_mask(rng, counts, round(test_fraction * n))
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
+
+
+def points_dataset(points, classes: int, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """A dataset of your own points ``(x1, x2, label)``, in the order given.
+
+    The held-out points are chosen as for a generated set: ``round(test_fraction
+    · n)`` of them, spread across the classes by largest remainder, at random
+    within each class from ``np.random.default_rng([seed, 2])``.
+    """
+    X = np.array([(float(a), float(b)) for a, b, _ in points], dtype=np.float64).reshape(-1, 2)
+    y = np.array([int(k) for _, _, k in points], dtype=np.int64)
+    if len(y) and not (np.isfinite(X).all() and 0 <= y.min() and y.max() < classes):
+        raise ValueError(f"points: finite coordinates and labels 0 to {classes - 1}")
+    rng = np.random.default_rng([seed, 2])
+    members = [np.flatnonzero(y == k) for k in range(classes)]
+    # The stratified draw works on points stored class by class: map it back.
+    order = np.concatenate(members) if len(y) else np.zeros(0, dtype=np.int64)
+    by_class = _test_mask(rng, [len(m) for m in members], round(_check_test_fraction(test_fraction) * len(y)))
+    test = np.zeros(len(y), dtype=bool)
+    test[order] = by_class
     return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
 
 
@@ -419,6 +510,8 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
     """
     rows: list[tuple[float, float]] = []
     labels: list[int] = []
+    if ds.X.shape[1] != 2:
+        raise ValueError("points: only a 2-D dataset takes added points")
     for point in points:
         try:
             x1, x2, label = point

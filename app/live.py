@@ -17,7 +17,7 @@ from .commands import apply_command
 from .protocol import error
 from .scheduler import locked, train_for
 from .subscribers import BuiltFrame, Subscriber
-from .views import frame_body, views_of
+from .views import frame_body, sticky_parts, views_of
 
 log = logging.getLogger("nn_playground")
 
@@ -93,6 +93,7 @@ class LiveSession:
         tail = t.history.tail()
         sub.cursor = t.history.cursor()
         sub.points_seen = -1  # the first frame carries the points too, as it always has
+        sub.views_seen = {}   # and the sticky views (templates)
         return {
             "type": "hello", "session": self.id,
             "token": self.token if sub.role == "driver" else None, "role": sub.role,
@@ -299,7 +300,7 @@ class LiveSession:
         for view in views_of(snapshot):
             if view.name not in snapshot.reuse:
                 self.view_cache[view.name] = (view.key(snapshot), parts[1][view.name])
-        frame = BuiltFrame(frame_body(parts), tail, *points)
+        frame = BuiltFrame(frame_body(parts), tail, *points, sticky=sticky_parts(parts, snapshot))
         for sub in self.subscribers:
             sub.offer(frame)
         self.wake_framer.set()

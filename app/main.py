@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import calculus, catalog, classes, docs, pages, rest, stream
+from .api import calculus, catalog, classes, docs, pages, rest, runs, stream
 from .class_board import Reporter
 from .classroom import Classroom
 from .config import Settings, get_settings
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     rest.install_error_handlers(app)
     app.include_router(rest.router)
+    app.include_router(runs.router)
     app.include_router(catalog.router)
     app.include_router(stream.router)
     app.include_router(classes.router)

@@ -282,8 +282,11 @@ class ParameterRange(BaseModel):
 class DatasetInfo(BaseModel):
     name: str
     description: str
+    kind: Literal["points", "image"] = Field("points", description="2-D points, or images (one per row of X)")
     parameters: dict[str, ParameterRange] = Field(
         description="the query parameters of GET /api/v1/datasets/{name}: default and range")
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 class DatasetList(BaseModel):
@@ -291,10 +294,13 @@ class DatasetList(BaseModel):
 
 
 class DatasetPoints(BaseModel):
-    X: list[list[float]] = Field(description="(N, 2) points")
+    X: list[list[float]] = Field(description="(N, 2) points; for an image set (N, H·W·Ch) values in [0, 1], "
+                                 "each row an image in (height, width, channel) C order")
     y: list[int] = Field(description="(N,) labels")
     test: list[bool] = Field(description="(N,) True for a held-out point")
     classes: int
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 # ---- WebSocket session messages ----
@@ -353,13 +359,16 @@ class ResetMessage(_Message):
 
 class ProbeMessage(_Message):
     type: Literal["probe"]
-    x: tuple[Coordinate, Coordinate]
+    x: list[Coordinate] = Field(min_length=2, max_length=4096,  # the widest input (REST's max_input_width)
+                                description="[x1, x2]; for an image set, the image's H·W·Ch values")
     label: Optional[Annotated[SInt, Field(ge=0)]] = None
 
 
 class ModelMessage(_Message):
-    """Ask for the live network in the REST v1 model format."""
+    """Ask for the live network in the REST v1 model format; with ``set``,
+    continue from that model instead (same layer sizes as the session's)."""
     type: Literal["model"]
+    set: Optional[ModelParams] = None
 
 
 class ForkMessage(_Message):
@@ -414,6 +423,9 @@ def session_models(bounds: SessionBounds) -> tuple:
         add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
             None, max_length=bounds.max_points)
         clear: SBool = False
+        replace: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
+            None, max_length=bounds.max_points,
+            description="the session's points become exactly these (your own data, e.g. a CSV file)")
 
     ClientMessage = Annotated[
         Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
@@ -475,13 +487,28 @@ class Boundary(BaseModel):
 
 
 class Points(BaseModel):
-    X: list[tuple[float, float]]
+    X: Optional[list[tuple[float, float]]] = Field(
+        None, description="the points; left out for an image set (GET /api/v1/datasets/{name} has its images)")
     y: list[int]
     test: list[bool]
+    own: Optional[int] = Field(None, description="how many of the points (the first ones) were loaded with "
+                               "points `replace`; the rest were added")
+
+
+class Templates(BaseModel):
+    shape: tuple[int, int, int, int] = Field(description="[K, H, W, Ch]: K templates of H×W×Ch")
+    encoding: Literal["u8"]
+    data: str = Field(description="base64 of uint8 (K, H, W, Ch) in C order, each template scaled to 0..255")
+
+
+class TestPredictions(BaseModel):
+    per_class_accuracy: list[Optional[float]] = Field(description="confusion[i][i] / row i's sum (null: no images)")
+    predicted: list[int] = Field(description="each test image's predicted class, in the order of the test rows")
+    probability: list[float] = Field(description="the softmax probability of that prediction (3 decimals)")
 
 
 class ProbeResult(BaseModel):
-    x: tuple[float, float]
+    x: list[float] = Field(description="[x1, x2], or an image's H·W·Ch values")
     scores: list[Optional[float]]
     probs: list[Optional[float]]
     hidden: list[list[Optional[float]]]
@@ -506,7 +533,11 @@ class Frame(BaseModel):
     train_accuracy: Optional[float]
     test_accuracy: Optional[float]
     history: HistoryBatch
-    boundary: Boundary
+    boundary: Optional[Boundary] = Field(None, description="the plane's tasks")
+    templates: Optional[Templates] = Field(None, description="image sets, when changed since last sent")
+    confusion: Optional[list[list[int]]] = Field(
+        None, description="image sets: C×C counts on the test split, rows true class, columns predicted")
+    test_predictions: Optional[TestPredictions] = Field(None, description="image sets")
     probe: Optional[ProbeResult] = None
     points: Optional[Points] = Field(None, description="present when the points changed")
 
@@ -582,6 +613,9 @@ class DatasetEntry(CatalogEntry):
     default_classes: int
     default_noise: float
     max_noise: float
+    task: str = Field("classification", description="the task a session on it learns (tasks)")
+    image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
+    class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
 
 class TaskEntry(BaseModel):

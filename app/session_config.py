@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from .datasets import DATASETS
+from .datasets import DATASETS, DatasetSpec
 
 # Fields that apply to the running network; every other field rebuilds it.
 LIVE_FIELDS = frozenset({
@@ -47,6 +47,7 @@ class TrainingConfig:
 
 
 CONFIG_FIELDS = tuple(f.name for f in fields(TrainingConfig))
+_DEFAULTS = asdict(TrainingConfig())  # what switch_defaults() gives back on leaving an image set
 
 
 def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
@@ -54,15 +55,29 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
 
     Switching the dataset without naming ``noise`` or ``classes`` takes the new
     dataset's default noise and keeps the class count if the dataset allows it
-    (xor and moons have exactly 2), as a user switching datasets would expect.
+    (xor and moons have exactly 2), as a user switching datasets would expect;
+    an image set brings its own session defaults (``switch_defaults``).
     """
     patch = dict(patch)
     if "dataset" in patch and patch["dataset"] != config.dataset:
         spec = DATASETS[patch["dataset"]]
+        patch = {**switch_defaults(DATASETS[config.dataset], spec, _DEFAULTS), **patch}
         patch.setdefault("noise", spec.default_noise)
         if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
             patch["classes"] = spec.default_classes
     return replace(config, **patch)
+
+
+def switch_defaults(old: DatasetSpec, new: DatasetSpec, base: dict) -> dict:
+    """The settings a session takes on switching from dataset ``old`` to ``new``
+    (a patch naming a setting itself overrides them): ``new``'s session
+    defaults, and back to ``base`` (the session's own defaults) for those of
+    ``old``'s that ``new`` does not set; leaving an image set, ``new``'s
+    default class count."""
+    patch = {key: base[key] for key in old.session_defaults if key not in new.session_defaults}
+    if old.kind != new.kind:
+        patch["classes"] = new.default_classes
+    return {**patch, **new.session_defaults}
 
 
 def changed_fields(old: TrainingConfig, new: TrainingConfig) -> set:

@@ -8,7 +8,7 @@ own cursor, so that nothing is consumed by another subscriber.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .protocol import history_since, to_json
 
@@ -21,6 +21,7 @@ class BuiltFrame:
     tail: dict              # the history past the least advanced subscriber (History.tail)
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
+    sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
 
     def text_for(self, sub: "Subscriber") -> str:
         """The frame's JSON text for ``sub``; advances its cursors."""
@@ -34,6 +35,10 @@ class BuiltFrame:
         if sub.points_seen != self.points_version:
             sub.points_seen = self.points_version
             extra += ',"points":' + self.points_text
+        for name, (key, text) in self.sticky.items():
+            if sub.views_seen.get(name) != key:
+                sub.views_seen[name] = key
+                extra += f',"{name}":{text}'
         return self.body[:-1] + extra + "}"
 
 
@@ -48,6 +53,7 @@ class Subscriber:
         self.wake = asyncio.Event()
         self.cursor = (0, 0)            # history: (generation, last sequence number sent)
         self.points_seen = -1           # points: the version last sent
+        self.views_seen: dict = {}      # sticky views: name → the key last sent
         self.gone = asyncio.Event()     # set when the session lets this connection go
         self.farewell = None            # the error message to send as it goes
 

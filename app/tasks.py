@@ -28,6 +28,10 @@ class Task:
     metric: str                 # the name of the metric a frame reports
     views: tuple                # the views a frame of this task carries
     input: str = "plane"        # what a probe is: "plane" (x1, x2) or "image"
+    # How much of the training time evaluating every point for the history
+    # may take (None: every due step). An image set's evaluation costs ten
+    # mini-batch steps or more, so its curve is recorded less often.
+    record_share: float | None = None
 
     def input_width(self, dataset) -> int:
         return int(dataset.X.shape[1])
@@ -47,6 +51,15 @@ TASKS = {
         losses=("softmax", "svm"),
         metric="accuracy",
         views=("boundary",),
+    ),
+    "images": Task(
+        name="images",
+        label={"en": "Classes of images", "zh": "图像分类"},
+        losses=("softmax", "svm"),
+        metric="accuracy",
+        views=("templates", "confusion", "test_predictions"),
+        input="image",
+        record_share=0.2,
     ),
 }
 

@@ -14,7 +14,8 @@ import time
 import numpy as np
 
 from .boundary import data_extent
-from .datasets import add_points, make_dataset
+from .datasets import DATASETS, add_points, make_dataset, points_dataset
+from .image_views import test_confusion
 from .inference import finite, probe_values
 from .nn import BatchSampler, Network, make_optimizer
 from .session_config import (CONFIG_FIELDS, DATA_FIELDS, LIVE_FIELDS, ConfigError,  # noqa: F401
@@ -22,7 +23,7 @@ from .session_config import (CONFIG_FIELDS, DATA_FIELDS, LIVE_FIELDS, ConfigErro
 from .tasks import task_of
 from .boundary import BoundaryGrid
 from .subscribers import BuiltFrame, Subscriber
-from .views import FrameSnapshot, evaluate, frame_body, render_parts
+from .views import FrameSnapshot, evaluate, frame_body, render_parts, sticky_parts
 
 HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
 HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
@@ -95,6 +96,7 @@ class TrainingSession:
     def __init__(self, config: TrainingConfig | None = None):
         self.config = config or TrainingConfig()
         self.user_points: list = []
+        self.own_points: list | None = None  # points loaded in place of the dataset's
         self.running = False
         self.probe_point = None  # (x, label or None)
         # Held by whoever changes or reads the network: the training thread,
@@ -110,13 +112,16 @@ class TrainingSession:
 
     def _build_data(self):
         c = self.config
-        base = make_dataset(c.dataset, n=c.n_points, classes=c.classes, noise=c.noise,
-                            seed=c.seed, test_fraction=c.test_fraction)
+        if self.own_points is not None:
+            base = points_dataset(self.own_points, c.classes, c.test_fraction, c.seed)
+        else:
+            base = make_dataset(c.dataset, n=c.n_points, classes=c.classes, noise=c.noise,
+                                seed=c.seed, test_fraction=c.test_fraction)
         ds = add_points(base, self.user_points) if self.user_points else base
         self.dataset = ds
         self.X_train, self.y_train = ds.X[~ds.test], ds.y[~ds.test]
         self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
-        self.extent = data_extent(base.X)
+        self.extent = data_extent(base.X) if base.X.shape[1] == 2 else None  # the plane's box
         self.points_version += 1
 
     def reinitialize(self):
@@ -135,6 +140,8 @@ class TrainingSession:
         self.last = None  # the newest step's losses
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
+        self._recent = None   # image tasks: (step, values, confusion) of the newest evaluation
+        self._next_record_at = 0.0  # image tasks: when the history may evaluate again
 
     def apply_config(self, patch: dict) -> bool:
         """Apply a validated partial config; True when it re-initialized."""
@@ -144,10 +151,12 @@ class TrainingSession:
         if self.probe_point is not None and (self.probe_point[1] or 0) >= new.classes:
             self.probe_point = (self.probe_point[0], None)  # that class no longer exists
         if changed & DATA_FIELDS:
-            self.user_points = []
+            self.user_points, self.own_points = [], None
             self._build_data()
         if changed - LIVE_FIELDS:
             self.reinitialize()
+            if self.probe_point is not None and len(self.probe_point[0]) != self.net.sizes[0]:
+                self.probe_point = None  # a point of the plane, and now images (or back)
             return True
         if "optimizer" in changed:
             self.optimizer = make_optimizer(new.optimizer)
@@ -164,6 +173,13 @@ class TrainingSession:
         self._rebuild_training_data()
 
     def clear_points(self):
+        self.user_points = []
+        self._rebuild_training_data()
+
+    def replace_points(self, points):
+        """Your own points (x1, x2, label) in place of the dataset's (until a
+        data setting changes); the network keeps training on them."""
+        self.own_points = [(float(a), float(b), int(k)) for a, b, k in points]
         self.user_points = []
         self._rebuild_training_data()
 
@@ -209,7 +225,7 @@ class TrainingSession:
         self.version += 1
         self.epoch += epoch_end
         self.last, self.last_full_batch = res, idx is None
-        if self.history.due(self.step_count):
+        if self.history.due(self.step_count) and time.perf_counter() >= self._next_record_at:
             self._record(res, full_batch=idx is None)
         if not self.net.is_finite():
             self._diverge(res)
@@ -222,8 +238,15 @@ class TrainingSession:
                             total=res.total, train_accuracy=None, test_accuracy=None)
 
     def _record(self, res, full_batch):
-        """A history point for this step."""
+        """A history point for this step. A task with a ``record_share`` waits
+        before the next one so that evaluating takes at most that share of
+        the training time."""
+        start = time.perf_counter()
         data, reg, train_acc, test_acc = self._summarize(res, full_batch)
+        share = self.task.record_share
+        if share is not None:
+            end = time.perf_counter()
+            self._next_record_at = end + (end - start) * (1 - share) / share
         self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
                             train_accuracy=train_acc, test_accuracy=test_acc)
 
@@ -232,11 +255,14 @@ class TrainingSession:
         batch reuses the step's own forward pass (the loss before its update,
         as the history records it), and keeps the values for the next frame."""
         if not full_batch:
-            return self.evaluate()
-        score = self.task.score
-        values = (res.data_loss, res.reg_loss, score(res.scores, self.y_train),
-                  score(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
-        self._summary = (self.step_count, self.config, self.dataset, values)
+            values = self.evaluate()
+        else:
+            score = self.task.score
+            values = (res.data_loss, res.reg_loss, score(res.scores, self.y_train),
+                      score(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
+            self._summary = (self.step_count, self.config, self.dataset, values)
+        if "confusion" in self.task.views:
+            self._recent = (self.step_count, values, test_confusion(self.net, self.dataset))
         return values
 
     def current_summary(self):
@@ -265,12 +291,17 @@ class TrainingSession:
         # While playing, the last step's values (the numbers tick by at fps and
         # would be one step newer); paused, the network as it is now.
         summary = self.current_summary() if self.running else None
+        recent = self._recent if self.running and self.status == "ok" else None
+        if summary is None and recent is not None:
+            summary = recent[1]  # an image set: its newest evaluation, a few steps back
+        spec = DATASETS[self.config.dataset]
         return FrameSnapshot(
             net=self.net.copy(), config=self.config, task=self.task, extent=self.extent,
             dataset=self.dataset if summary is None else None,  # only evaluate() needs it
             version=self.version, step=self.step_count, epoch=self.epoch, running=self.running,
             status=self.status, probe_point=self.probe_point, summary=summary,
-            reuse=reuse or {})
+            reuse=reuse or {}, image_shape=spec.image_shape,
+            recent=recent and (recent[0], recent[2]) if summary is not None else None)
 
     def frame_text(self):
         """One `frame` message's JSON text, drawn here and now, with the history
@@ -278,9 +309,10 @@ class TrainingSession:
         test; the server draws frames in its frame pool)."""
         if not hasattr(self, "_reader"):
             self._reader, self._grid = Subscriber("driver"), BoundaryGrid()
-        frame = BuiltFrame(frame_body(render_parts(self.snapshot(), self._grid)),
-                           self.history.tail(self._reader.cursor), self.points_version,
-                           self.points_json())
+        snap = self.snapshot()
+        parts = render_parts(snap, self._grid)
+        frame = BuiltFrame(frame_body(parts), self.history.tail(self._reader.cursor), self.points_version,
+                           self.points_json(), sticky_parts(parts, snap))
         return frame.text_for(self._reader)
 
     def frame(self):
@@ -288,12 +320,29 @@ class TrainingSession:
         return json.loads(self.frame_text())
 
     def points_payload(self):
-        """The session's points: X, y, test flags (the dataset plus user points)."""
+        """The session's points: X, y, test flags (the dataset plus user points).
+        An image set's images are left out (megabytes): they are exactly
+        GET /api/v1/datasets/{name}'s, which a page fetches once."""
         ds = self.dataset
-        return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
+        if self.task.input == "image":
+            return {"y": ds.y.tolist(), "test": ds.test.tolist()}
+        out = {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist()}
+        if self.own_points is not None:
+            out["own"] = len(self.own_points)  # loaded points (the first ones), not the dataset's
+        return out
 
     def points_json(self):
         return json.dumps(self.points_payload(), separators=(",", ":"))
+
+    def set_model(self, layers, activation):
+        """Continue from these weights [(W, b), ...] (the same sizes): step,
+        history and optimizer state go on; a diverged session is ok again."""
+        self.net = Network([(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in layers],
+                           activation)
+        self.config.activation = activation
+        self.optimizer = make_optimizer(self.config.optimizer)
+        self.status = "ok"
+        self.version += 1
 
     def model(self):
         """The network in the REST v1 model format (POST it to /api/v1/forward as it is)."""

@@ -12,12 +12,14 @@ render_parts() returns JSON texts, and the event loop joins them.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from .boundary import BoundaryGrid, grid_work
+from .image_views import MAX_TEMPLATES, templates, test_confusion
 from .inference import finite, probe_values
 from .nn import Network, example_losses, regularizer
 from .protocol import join_object, json_with_data, to_json
@@ -41,6 +43,10 @@ class FrameSnapshot:
     probe_point: tuple | None
     summary: tuple | None = None  # (data, reg, train metric, test metric), when known
     reuse: dict = field(default_factory=dict)  # view name → its text, unchanged since sent
+    image_shape: tuple | None = None  # an image set's (H, W, Ch)
+    recent: tuple | None = None   # (step, confusion) of the newest evaluation, with the summary
+    drawn: dict = field(default_factory=dict)  # what two views share, computed once per snapshot
+    taken_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,9 @@ class View:
     key: Callable[[FrameSnapshot], tuple]
     work: Callable[[FrameSnapshot], int]
     render: Callable[[FrameSnapshot, BoundaryGrid], str]
+    # A sticky view is sent to each connection only when its key has changed
+    # since that connection last had it (like the points), not in every frame.
+    sticky: bool = False
 
 
 def _boundary_key(snap: FrameSnapshot):
@@ -61,6 +70,63 @@ def _render_boundary(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
         return json_with_data(grid.encode(snap.net, snap.extent, snap.config.grid_resolution))
 
 
+# While playing, templates are redrawn at most this often, and large ones less
+# often, so that they stay within this many bytes a second per session (100
+# units of 32×32×3 are 410 KB of base64: once a second). Paused: every change.
+TEMPLATES_PER_SECOND = 4
+TEMPLATE_BYTES_PER_SECOND = 500_000
+
+
+def templates_interval(net) -> float:
+    """Seconds between two templates while playing."""
+    size = net.sizes[0] * min(net.sizes[1], MAX_TEMPLATES) * 4 / 3
+    return max(1 / TEMPLATES_PER_SECOND, size / TEMPLATE_BYTES_PER_SECOND)
+
+
+def _templates_key(snap: FrameSnapshot):
+    if snap.running:
+        return ("playing", int(snap.taken_at / templates_interval(snap.net)))
+    return ("paused", snap.version)
+
+
+def _render_templates(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    return json_with_data(templates(snap.net, snap.image_shape))
+
+
+def _confusion_key(snap: FrameSnapshot):
+    return ("now", snap.version) if snap.dataset is not None else ("recent", snap.recent[0])
+
+
+def _test_confusion(snap: FrameSnapshot) -> dict:
+    """On the test images: of the network now, or (while playing) as of its newest evaluation."""
+    if "confusion" not in snap.drawn:
+        snap.drawn["confusion"] = (test_confusion(snap.net, snap.dataset) if snap.dataset is not None
+                                   else snap.recent[1])
+    return snap.drawn["confusion"]
+
+
+def _render_confusion(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    """The C×C counts: row i, column j = test images of class i predicted as j."""
+    return to_json(_test_confusion(snap)["matrix"])
+
+
+def _render_test_predictions(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    """Each class's accuracy, and each test image's predicted class and its probability."""
+    out = _test_confusion(snap)
+    return to_json({k: out[k] for k in ("per_class_accuracy", "predicted", "probability")})
+
+
+def _has_confusion(snap: FrameSnapshot) -> bool:
+    return "confusion" in snap.task.views and (snap.dataset is not None or bool(snap.recent))
+
+
+def _confusion_work(snap: FrameSnapshot) -> int:
+    if snap.dataset is None:
+        return 0
+    sizes = snap.net.sizes
+    return int(snap.dataset.test.sum()) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
 VIEWS = {
     "boundary": View(
         name="boundary",
@@ -68,6 +134,28 @@ VIEWS = {
         key=_boundary_key,
         work=lambda snap: grid_work(snap.net, snap.config.grid_resolution),
         render=_render_boundary,
+    ),
+    "templates": View(
+        name="templates",
+        applies=lambda snap: "templates" in snap.task.views,
+        key=_templates_key,
+        work=lambda snap: snap.net.sizes[0] * min(snap.net.sizes[1], MAX_TEMPLATES) * 4,
+        render=_render_templates,
+        sticky=True,
+    ),
+    "confusion": View(
+        name="confusion",
+        applies=_has_confusion,
+        key=_confusion_key,
+        work=_confusion_work,
+        render=_render_confusion,
+    ),
+    "test_predictions": View(
+        name="test_predictions",
+        applies=_has_confusion,
+        key=_confusion_key,
+        work=lambda snap: 0,  # the confusion view's forward pass
+        render=_render_test_predictions,
     ),
 }
 
@@ -126,7 +214,12 @@ def render_parts(snap: FrameSnapshot, grid: BoundaryGrid):
 
 
 def frame_body(parts) -> str:
-    """The frame's JSON text without history and points (the same for every
-    connection to the session)."""
+    """The frame's JSON text without history, points and sticky views (the
+    same for every connection to the session)."""
     head, views = parts
-    return join_object(head, views)
+    return join_object(head, {name: text for name, text in views.items() if not VIEWS[name].sticky})
+
+
+def sticky_parts(parts, snap: FrameSnapshot) -> dict:
+    """{view name: (key, JSON text)} of the frame's sticky views."""
+    return {name: (VIEWS[name].key(snap), text) for name, text in parts[1].items() if VIEWS[name].sticky}

@@ -27,7 +27,12 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    ratios;
 5. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
    classes, R=200) playing beside 4 default sessions, against both servers:
-   the default sessions' frames/s and longest gap between frames.
+   the default sessions' frames/s and longest gap between frames;
+6. images: the seed's 3072 -> 100 -> 10 network on `shapes` at its defaults,
+   one session playing: frames/s, steps/s, bytes per frame and how many frames
+   carried templates; and on `digits` at its defaults, the seconds from `play`
+   to a test accuracy of 0.95 (64 -> 100 -> 10 ReLU) and 0.90 (linear 64 -> 10).
+   `--images` runs this part alone.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
 file run with --serve: the same app and uvicorn settings as `python -m app`,
@@ -736,6 +741,15 @@ async def bench_server(args, seconds, warm, env=None):
     return one, many, huge, probe
 
 
+async def bench_images_server(args, seconds, warm):
+    port = free_port()
+    proc = start_server(port, args.plain_server)
+    try:
+        return await bench_images(f"ws://127.0.0.1:{port}/ws/session", port, proc.pid, seconds, warm)
+    finally:
+        stop_server(proc)
+
+
 def report_huge(huge, seconds, label):
     small_fps = huge["fps"][1:]
     print(f"\n[a huge network beside {BESIDE_HUGE} default sessions, {label}]  3 x 1,024 units, "
@@ -746,6 +760,77 @@ def report_huge(huge, seconds, label):
     row("steps/s of each default session  min / max",
         f"{min(huge['steps'][1:]):,.0f} / {max(huge['steps'][1:]):,.0f}", "",
         f"the huge one: {huge['fps'][0]:.2f} frames/s, {huge['steps'][0]:.1f} steps/s")
+
+
+SHAPES = {"dataset": "shapes", "hidden_sizes": [100]}
+DIGITS = {"relu 64 -> 100 -> 10": ({"dataset": "digits", "hidden_sizes": [100]}, 0.95),
+          "linear 64 -> 10": ({"dataset": "digits", "hidden_sizes": []}, 0.90)}
+DIGITS_LIMIT = 30.0  # seconds of play
+
+
+async def image_frames(ws, log):
+    """Record (time, text length, step, test accuracy, carries templates) of every frame."""
+    while True:
+        text = await ws.recv()
+        if text.startswith('{"type":"frame"'):
+            msg = json.loads(text)
+            log.append((time.perf_counter(), len(text), msg["step"], msg["test_accuracy"], "templates" in msg))
+
+
+async def configured_session(url, config):
+    ws, _ = await open_session(url)
+    await ws.send(json.dumps({"type": "config", "config": config}))
+    while not (await ws.recv()).startswith('{"type":"config"'):
+        pass
+    return ws
+
+
+async def bench_images(url, port, pid, seconds, warm):
+    """The shapes session's rates, and the digits sessions' time to their accuracy."""
+    ws = await configured_session(url, SHAPES)
+    log = []
+    read_task = asyncio.create_task(image_frames(ws, log))
+    meter = CpuMeter(pid)
+    await ws.send(PLAY)
+    w0, w1, _, _ = await measure_window(port, meter, [], warm, seconds, False)
+    await ws.send(PAUSE)
+    read_task.cancel()
+    await ws.close()
+    inside = [e for e in log if w0 <= e[0] <= w1]
+    fps, steps, gap, _ = window_rates([(t, n, s, None) for t, n, s, _, _ in log], w0, w1)
+    out = {"shapes": {"fps": fps, "steps": steps, "gap": gap, "cpu": meter,
+                      "bytes": statistics.median(e[1] for e in inside) if inside else 0,
+                      "templates": sum(e[4] for e in inside), "frames": len(inside),
+                      "test": log[-1][3] if log else None}}
+    for name, (config, floor) in DIGITS.items():
+        ws = await configured_session(url, config)
+        log = []
+        read_task = asyncio.create_task(image_frames(ws, log))
+        t0 = time.perf_counter()
+        await ws.send(PLAY)
+        while time.perf_counter() - t0 < DIGITS_LIMIT and not any((e[3] or 0) >= floor for e in log):
+            await asyncio.sleep(0.05)
+        await ws.send(PAUSE)
+        read_task.cancel()
+        await ws.close()
+        hit = next(((e[0] - t0, e[2]) for e in log if (e[3] or 0) >= floor), None)
+        out[name] = {"floor": floor, "reached": hit, "best": max((e[3] or 0) for e in log) if log else None}
+    return out
+
+
+def report_images(images, seconds):
+    s = images["shapes"]
+    print(f"\n[images]  shapes 3072 -> 100 -> 10 (308,310 parameters) at its defaults (mini-batch 64, "
+          f"lr 0.05, lambda 0.01, 800 training images); {seconds:g} s window")
+    row("frames/s, steps/s", f"{s['fps']:.1f}, {s['steps']:,.0f}", "", f"longest gap {s['gap'] * 1e3:.0f} ms")
+    row("frames carrying templates", f"{s['templates']} of {s['frames']}", "<= 4 a s and 500 KB/s",
+        f"median frame {s['bytes'] / 1024:,.1f} KB")
+    for name in DIGITS:
+        d = images[name]
+        reached = (f"{d['reached'][0]:.1f} s (step {d['reached'][1]:,})" if d["reached"]
+                   else f"not within {DIGITS_LIMIT:g} s (best {d['best']})")
+        row(f"digits {name}: play to test acc >= {d['floor']}", reached, f"<= {DIGITS_LIMIT:g} s "
+            + verdict(d["reached"] is not None and d["reached"][0] <= DIGITS_LIMIT))
 
 
 def report_frame_thread(thread, many, n, probe, seconds):
@@ -767,6 +852,7 @@ def main(argv=None):
                         help="skip the many-sessions run with frames drawn on a thread")
     parser.add_argument("--plain-server", action="store_true",
                         help="run `python -m app` unchanged (no server-side lag watcher)")
+    parser.add_argument("--images", action="store_true", help="only the image sessions (part 6)")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -778,6 +864,9 @@ def main(argv=None):
     reps = 30 if args.quick else 150
 
     header(args)
+    if args.images:
+        report_images(asyncio.run(bench_images_server(args, seconds, warm)), seconds)
+        return 0
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
@@ -790,6 +879,7 @@ def main(argv=None):
             bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
         report_frame_thread(thread, many, args.sessions, probe, seconds)
         report_huge(thread_huge, seconds, "frames on a thread")
+    report_images(asyncio.run(bench_images_server(args, seconds, warm)), seconds)
     report_sizes(ip, one)
     print("\nTimings are figures, not tests: nothing here passes or fails on time.")
     return 0

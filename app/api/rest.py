@@ -225,9 +225,15 @@ def create_model(req: CreateModelRequest, settings: Settings = Depends(_settings
     return {"model": _model_out(net)}
 
 
+def _max_n(spec: datasets.DatasetSpec, settings: Settings) -> int:
+    """The most points a dataset answers: the app's limit, or fewer if it has fewer (the digits)."""
+    return min(spec.max_n or settings.max_dataset_points, settings.max_dataset_points)
+
+
 def _parameters(spec: datasets.DatasetSpec, settings: Settings) -> dict:
     return {
-        "n": {"default": 300, "min": max(1, spec.min_classes), "max": settings.max_dataset_points},
+        "n": {"default": spec.default_n, "min": max(1, spec.min_classes),
+              "max": _max_n(spec, settings)},
         "classes": {"default": spec.default_classes, "min": spec.min_classes, "max": spec.max_classes},
         "noise": {"default": spec.default_noise, "min": 0.0, "max": spec.max_noise},
         "seed": {"default": 0, "min": 0, "max": None},
@@ -235,10 +241,12 @@ def _parameters(spec: datasets.DatasetSpec, settings: Settings) -> dict:
     }
 
 
-@router.get("/datasets", response_model=DatasetList, summary="Every dataset with its parameters")
+@router.get("/datasets", response_model=DatasetList, response_model_exclude_unset=True,
+            summary="Every dataset with its parameters")
 def list_datasets(settings: Settings = Depends(_settings)):
     return {"datasets": [
-        {"name": spec.name, "description": spec.description, "parameters": _parameters(spec, settings)}
+        {"name": spec.name, "description": spec.description, "kind": spec.kind,
+         "parameters": _parameters(spec, settings), **spec.image_fields()}
         for spec in datasets.DATASETS.values()
     ]}
 
@@ -246,23 +254,29 @@ def list_datasets(settings: Settings = Depends(_settings)):
 _DATASET_PARAMETERS = ("n", "classes", "noise", "seed", "test_fraction")
 
 
-@router.get("/datasets/{name}", response_model=DatasetPoints,
+@router.get("/datasets/{name}", response_model=DatasetPoints, response_model_exclude_unset=True,
             responses={404: {"description": "unknown dataset"}, 422: {"description": "a parameter is out of range"}},
             summary="The points of one dataset")
 def get_dataset(
     name: str = Path(description="one of the names GET /api/v1/datasets lists"),
-    n: int = Query(300, description="total points, split evenly across the classes"),
+    n: int | None = Query(None, description="total points (images), split evenly across the classes; "
+                          "default 300, for an image set all digits or 1,000 shapes"),
     classes: int | None = Query(None, description="default: the dataset's"),
     noise: float | None = Query(None, description="default: the dataset's"),
     seed: int = Query(0),
     test_fraction: float = Query(0.2, description="the fraction of the points held out"),
+    only_test: bool = Query(False, description="answer only the held-out points (an image set's test "
+                            "images: a fifth of the bytes)"),
     settings: Settings = Depends(_settings),
 ):
     if name not in datasets.DATASETS:
         raise ApiError(404, ["path", "name"], "unknown dataset: expected one of "
                        + ", ".join(datasets.DATASETS), "not_found")
-    if not 1 <= n <= settings.max_dataset_points:
-        raise ApiError(422, ["query", "n"], f"n must be between 1 and {settings.max_dataset_points}", "out_of_range")
+    spec = datasets.DATASETS[name]
+    n = spec.default_n if n is None else n
+    max_n = _max_n(spec, settings)
+    if not 1 <= n <= max_n:
+        raise ApiError(422, ["query", "n"], f"n must be between 1 and {max_n}", "out_of_range")
     try:
         ds = datasets.make_dataset(name, n=n, classes=classes, noise=noise, seed=seed, test_fraction=test_fraction,
                                    max_points=settings.max_dataset_points)
@@ -270,4 +284,6 @@ def get_dataset(
         message = str(e)
         field = next((p for p in _DATASET_PARAMETERS if message.startswith(p + " ")), None)
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
-    return {"X": ds.X.tolist(), "y": ds.y.tolist(), "test": ds.test.tolist(), "classes": ds.classes}
+    keep = ds.test if only_test else slice(None)
+    return {"X": ds.X[keep].tolist(), "y": ds.y[keep].tolist(), "test": ds.test[keep].tolist(),
+            "classes": ds.classes, **spec.image_fields()}

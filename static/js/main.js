@@ -20,6 +20,9 @@ import { Inspector } from "./inspector.js";
 import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
 import { Classroom } from "./classroom.js";
+import { loadLang, translatePage } from "./i18n.js";
+import { DataIO } from "./dataio.js";
+import { ImageView } from "./images.js";
 
 const SLIDER_DEBOUNCE_MS = 150;
 const $ = (sel) => document.querySelector(sel);
@@ -71,6 +74,10 @@ let graphLink = null;
 installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 new Lessons($(".lessons"), $("#lesson-card"), applyLesson);
 const classroom = new Classroom(conn, { notify: (text, kind) => notify(text, kind) });
+// Own data in, the run out; and the image view (shown for an image dataset).
+new DataIO($("#dataio"), { conn, config: () => serverConfig, limits: () => limits, notify });
+new ImageView($("#image-view"), { conn, config: () => serverConfig, spec: datasetSpec });
+loadLang().then(() => ["#dataio", "#image-view"].forEach((sel) => translatePage($(sel))));
 
 // Debugging and test handle: read-only views of what the page knows.
 window.nnpg = {
@@ -183,7 +190,8 @@ function adoptConfig(cfg, { all = false } = {}) {
 /** The session's points (hello and some frames carry them): the data set, then the points added here. */
 function showPoints(points) {
   if (!points || !Array.isArray(points.X)) return;
-  const nBase = Math.min(points.X.length, serverConfig?.n_points ?? points.X.length);
+  const own = Number.isInteger(points.own) ? points.own : null; // loaded points come first
+  const nBase = Math.min(points.X.length, own ?? serverConfig?.n_points ?? points.X.length);
   plane.setPoints({ X: points.X, y: points.y, test: points.test || points.X.map(() => false), nBase });
 }
 

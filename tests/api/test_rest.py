@@ -291,7 +291,8 @@ def test_dataset_list_describes_every_dataset(client):
         assert set(p) == {"n", "classes", "noise", "seed", "test_fraction"}
         assert p["classes"] == {"default": spec.default_classes, "min": spec.min_classes, "max": spec.max_classes}
         assert p["noise"] == {"default": spec.default_noise, "min": 0.0, "max": spec.max_noise}
-        assert p["n"]["default"] == 300 and p["n"]["max"] == 5000
+        assert p["n"]["default"] == spec.default_n and p["n"]["max"] == (spec.max_n or 5000)
+        assert (p["n"]["default"], p["n"]["max"]) == (300, 5000) or spec.kind == "image"
         assert p["test_fraction"]["default"] == 0.2
 
 
