@@ -23,23 +23,37 @@ class BuiltFrame:
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
 
+    # A subscriber's state → (the text for it, its cursor after): subscribers
+    # in the same state (a class watching one run) share one text.
+    texts: dict = field(default_factory=dict, repr=False)
+
     def text_for(self, sub: "Subscriber") -> str:
         """The frame's JSON text for ``sub``; advances its cursors."""
-        history = history_since(self.tail, sub.cursor)
+        views = tuple(sub.views_seen.get(name) == key for name, (key, _) in self.sticky.items())
+        state = (sub.cursor, sub.points_seen == self.points_version, views)
+        if state not in self.texts:
+            self.texts[state] = self._text(*state)
+        text, sub.cursor = self.texts[state]
+        sub.points_seen = self.points_version
+        for name, (key, _) in self.sticky.items():
+            sub.views_seen[name] = key
+        return text
+
+    def _text(self, cursor, points_seen, views_seen):
+        """(the text for a subscriber in this state, its cursor after)."""
+        history = history_since(self.tail, cursor)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
-            sub.cursor = (generation, seqs[-1])
-        elif sub.cursor[0] != generation:
-            sub.cursor = (generation, 0)
+            cursor = (generation, seqs[-1])
+        elif cursor[0] != generation:
+            cursor = (generation, 0)
         extra = ',"history":' + to_json(history)
-        if sub.points_seen != self.points_version:
-            sub.points_seen = self.points_version
+        if not points_seen:
             extra += ',"points":' + self.points_text
-        for name, (key, text) in self.sticky.items():
-            if sub.views_seen.get(name) != key:
-                sub.views_seen[name] = key
+        for (name, (key, text)), seen in zip(self.sticky.items(), views_seen):
+            if not seen:
                 extra += f',"{name}":{text}'
-        return self.body[:-1] + extra + "}"
+        return self.body[:-1] + extra + "}", cursor
 
 
 class Subscriber:
