@@ -93,8 +93,8 @@ class Reporter:
     async def _draw(self, lives):
         try:
             drawn = {live.id: self.drawn.get(live.id) for live in lives}
-            self.drawn.update(await self.classroom.store.scheduler.run(
-                _thumbnails, lives, self.grid, drawn))
+            new = await self.classroom.store.scheduler.run(_thumbnails, lives, self.grid, drawn)
+            self.drawn.update(new)  # the table as it is now: reports replace it meanwhile
         except Exception:
             log.exception("drawing the students' thumbnails failed")
         finally:
