@@ -36,11 +36,13 @@ def test_thumbnails_drawn_while_reports_go_on_reach_the_next_report():
                                touch=touch)
         reporter = Reporter(room)
         await reporter.report_once()          # starts drawing (held)
+        await asyncio.sleep(0)                # the drawing task runs up to the held thread
         first = (await backend.summaries("ABCDEF"))["s1"]
         assert first["step"] == 3 and first["thumbnail"] is None and first["status"] == "disconnected"
         await reporter.report_once()          # a report while the drawing is in flight
         room.store.scheduler.gate.set()
         await reporter.drawing
+        assert reporter.drawn["s1"][0] == t.version  # kept, though reports replaced the table
         await reporter.report_once()
         summary = (await backend.summaries("ABCDEF"))["s1"]
         assert summary["thumb"] == t.version and summary["thumbnail"]["resolution"] == 32
