@@ -22,13 +22,15 @@ run: install
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own here.
+# fonts-noto-cjk: the screenshots of the page in 中文 show Chinese glyphs, not boxes.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "installing Debian's chromium (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian's chromium and fonts-noto-cjk (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else \
-	    echo "chromium is missing at $(CHROMIUM): run 'sudo apt-get install chromium'" >&2; exit 1; \
+	    echo "chromium or fonts-noto-cjk is missing: run 'sudo apt-get install chromium fonts-noto-cjk'" >&2; exit 1; \
 	  fi; \
 	fi
 

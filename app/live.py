@@ -270,6 +270,7 @@ class LiveSession:
         """Holding the lock: (snapshot with its reusable views, history tail, points)."""
         t = self.training
         snapshot = t.snapshot()
+        snapshot.compact = any(sub.encoding == "compact" for sub in self.subscribers)
         for view in views_of(snapshot):
             cached = self.view_cache.get(view.name)
             # While diverged the last good picture stays on screen.
@@ -300,7 +301,8 @@ class LiveSession:
         for view in views_of(snapshot):
             if view.name not in snapshot.reuse:
                 self.view_cache[view.name] = (view.key(snapshot), parts[1][view.name])
-        frame = BuiltFrame(frame_body(parts), tail, *points, sticky=sticky_parts(parts, snapshot))
+        frame = BuiltFrame(frame_body(parts), tail, *points, sticky=sticky_parts(parts, snapshot),
+                           compact=parts[2] if len(parts) > 2 else None)
         for sub in self.subscribers:
             sub.offer(frame)
         self.wake_framer.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from . import compact
 from .protocol import history_since, to_json
 
 
@@ -22,15 +23,18 @@ class BuiltFrame:
     points_version: int
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
+    compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
 
-    # A subscriber's state → (the text for it, its cursor after): subscribers
-    # in the same state (a class watching one run) share one text.
+    # A subscriber's state → (the message for it, its cursor after): subscribers
+    # in the same state (a class watching one run) share one message.
     texts: dict = field(default_factory=dict, repr=False)
 
-    def text_for(self, sub: "Subscriber") -> str:
-        """The frame's JSON text for ``sub``; advances its cursors."""
+    def text_for(self, sub: "Subscriber") -> str | bytes:
+        """The frame's JSON text for ``sub`` (a compact subscriber's binary
+        message, when the frame was drawn for one); advances its cursors."""
         views = tuple(sub.views_seen.get(name) == key for name, (key, _) in self.sticky.items())
-        state = (sub.cursor, sub.points_seen == self.points_version, views)
+        packed = sub.encoding == "compact" and self.compact is not None
+        state = (sub.cursor, sub.points_seen == self.points_version, views, packed)
         if state not in self.texts:
             self.texts[state] = self._text(*state)
         text, sub.cursor = self.texts[state]
@@ -39,8 +43,8 @@ class BuiltFrame:
             sub.views_seen[name] = key
         return text
 
-    def _text(self, cursor, points_seen, views_seen):
-        """(the text for a subscriber in this state, its cursor after)."""
+    def _text(self, cursor, points_seen, views_seen, packed):
+        """(the message for a subscriber in this state, its cursor after)."""
         history = history_since(self.tail, cursor)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
@@ -53,14 +57,18 @@ class BuiltFrame:
         for (name, (key, text)), seen in zip(self.sticky.items(), views_seen):
             if not seen:
                 extra += f',"{name}":{text}'
+        if packed:
+            body, blob = self.compact
+            return compact.message(body[:-1] + extra + "}", blob), cursor
         return self.body[:-1] + extra + "}", cursor
 
 
 class Subscriber:
     """One connection's side of a session: its messages and its newest frame."""
 
-    def __init__(self, role: str):
+    def __init__(self, role: str, encoding: str = "json"):
         self.role = role                # "driver" or "viewer"
+        self.encoding = encoding        # of frames: "json" text, or "compact" binary (app/compact.py)
         self.outbox: list[str] = []     # control messages, sent before any frame
         self.frame: BuiltFrame | None = None
         self.sending = False

@@ -18,6 +18,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import compact
 from .boundary import BoundaryGrid, grid_work
 from .image_views import MAX_TEMPLATES, templates, test_confusion
 from .inference import finite, probe_values
@@ -47,6 +48,7 @@ class FrameSnapshot:
     recent: tuple | None = None   # (step, confusion) of the newest evaluation, with the summary
     drawn: dict = field(default_factory=dict)  # what two views share, computed once per snapshot
     taken_at: float = field(default_factory=time.monotonic)
+    compact: bool = False  # a subscriber takes compact frames: compress the boundary too
 
 
 @dataclass(frozen=True)
@@ -207,17 +209,34 @@ def render_head(snap: FrameSnapshot) -> str:
 
 def render_parts(snap: FrameSnapshot, grid: BoundaryGrid):
     """(the head's JSON text, {view name: JSON text}) for a snapshot; views in
-    ``snap.reuse`` are taken as they are. Pure but for ``grid``'s buffers."""
+    ``snap.reuse`` are taken as they are. Pure but for ``grid``'s buffers.
+    With ``snap.compact``, a third part: the compact body (app/compact.py)."""
     views = {view.name: snap.reuse.get(view.name) or view.render(snap, grid)
              for view in views_of(snap)}
-    return render_head(snap), views
+    head = render_head(snap)
+    if snap.compact:
+        return head, views, compact_body(head, views)
+    return head, views
+
+
+def compact_body(head: str, views: dict):
+    """(the frame's JSON text with the boundary's data left out, the compressed boundary)."""
+    if "boundary" not in views:
+        return join_object(head, shared_views(views)), b""
+    boundary, blob = compact.boundary_parts(views["boundary"])
+    return join_object(head, {**shared_views(views), "boundary": boundary}), blob
 
 
 def frame_body(parts) -> str:
     """The frame's JSON text without history, points and sticky views (the
     same for every connection to the session)."""
-    head, views = parts
-    return join_object(head, {name: text for name, text in views.items() if not VIEWS[name].sticky})
+    head, views = parts[:2]
+    return join_object(head, shared_views(views))
+
+
+def shared_views(views: dict) -> dict:
+    """The views every frame carries (sticky ones go to a connection only when it has not seen them)."""
+    return {name: text for name, text in views.items() if not VIEWS[name].sticky}
 
 
 def sticky_parts(parts, snap: FrameSnapshot) -> dict:

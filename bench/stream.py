@@ -289,7 +289,10 @@ def bench_in_process(reps):
     from app.runtime import keep_freed_memory
     from app.nn import softmax
     from app.training import TrainingSession
-    from app.training import frame_json as dumps
+    from app.compact import encode_frame as compact
+    from app.boundary import BoundaryGrid
+    from app.protocol import to_json as dumps
+    from app.views import render_parts
 
     keep_freed_memory()  # as the server and its frame worker do
     res = {}
@@ -300,7 +303,7 @@ def bench_in_process(reps):
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
-        grid = t.boundary
+        grid = BoundaryGrid()
 
         def plain():
             xs = np.linspace(extent[0], extent[1], R)
@@ -333,6 +336,7 @@ def bench_in_process(reps):
         still = TrainingSession()  # paused: its frames evaluate the network as it is
         still.train(1000)
         paused = still.snapshot()
+        paused_grid = BoundaryGrid()
         step_session = TrainingSession()
         step_session.train(1000)
 
@@ -343,7 +347,7 @@ def bench_in_process(reps):
             "encode": encode,
             "evaluate": t.evaluate,
             "frame": t.frame,
-            "frame_paused": lambda: still.render(paused),
+            "frame_paused": lambda: render_parts(paused, paused_grid),
             "dumps": lambda: dumps(typical),
             "deflate": lambda: deflate(typical_bytes),
             "step": lambda: step_session.train(1),
@@ -381,10 +385,11 @@ def bench_in_process(reps):
         s.apply_config({"grid_resolution": r})
         s.frame()
         s.train(STEPS_PER_FRAME)
-        text = dumps(s.frame())
-        boundary_chars = len(s.last_boundary["data"])
+        frame = s.frame()
+        text = dumps(frame)
+        boundary_chars = len(frame["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
-                    "deflate": len(deflate(text.encode()))}
+                    "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
     res["sizes"] = sizes
     return res
 
@@ -651,6 +656,10 @@ def report_sizes(ip, one):
             f"~{s[r]['deflate']:,} B")
     row("first frame of a new session (with its points)", f"{s['first_100']:,} B", "",
         "300 points: X, y, test flags")
+    print("  the compact encoding (?encoding=compact, app/compact.py): one binary message per frame")
+    for r in (100, 200):
+        row(f"R={r}, 3 classes, compact", f"{s[r]['compact']:,} B", "<= 10,000 B" if r == 100 else "",
+            f"{s[r]['json'] / s[r]['compact']:.1f}x smaller than the JSON text")
     if one and one["sizes"]:
         row("received over the WebSocket, R=100 (median)", f"{statistics.median(one['sizes']):,.0f} B",
             "", "text length" + ("; the wire carries it deflated" if one["deflate"] else ""))

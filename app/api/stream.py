@@ -41,15 +41,20 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
             live.submit(sub, parsed)
 
 
-async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, welcome=None):
+async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json",
+                welcome=None):
     """Attach a subscriber of ``role``, then ``await welcome(live, sub)`` (the
     class's messages after hello), and relay until either side ends."""
-    sub = Subscriber(role)
+    sub = Subscriber(role, encoding)
     await live.attach(sub)
     if welcome is not None:
         await welcome(live, sub)
+
+    async def send(message):  # compact frames are bytes (app/compact.py)
+        await (ws.send_bytes if isinstance(message, bytes) else ws.send_text)(message)
+
     tasks = [asyncio.create_task(receive_into(ws, live, sub, max_bytes)),
-             asyncio.create_task(sub.write_forever(ws.send_text, live.frame_sent)),
+             asyncio.create_task(sub.write_forever(send, live.frame_sent)),
              asyncio.create_task(sub.gone.wait())]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -98,13 +103,20 @@ async def _open(ws: WebSocket, session, token, watch, klass, name, teacher):
     return await room.join(klass, name, address, live), "driver"
 
 
+FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
+
+
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None,
+                         token: str | None = None, watch: str | None = None, encoding: str = "json",
                          klass: str | None = Query(None, alias="class"), name: str | None = None,
                          teacher: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
+    if encoding not in FRAME_ENCODINGS:
+        await websocket.send_text(to_json(error("encoding must be one of: json, compact", "encoding")))
+        await websocket.close(code=1008)
+        return
     try:
         live, role = await _open(websocket, session, token, watch, klass, name, teacher)
     except SessionRefused as refused:
@@ -113,4 +125,4 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
         return
     live.last_seen = time.monotonic()
     welcome = websocket.app.state.classroom.welcome if role == "driver" else None
-    await serve(websocket, live, role, store.settings.max_message_bytes, welcome)
+    await serve(websocket, live, role, store.settings.max_message_bytes, encoding, welcome)

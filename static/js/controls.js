@@ -5,13 +5,30 @@
 // Log-scale sliders move through a 1-2-5 list: their value is an index.
 
 import { SETTINGS, GROUPS, optionsOf, boundsOf, nearestIndex } from "./state.js";
+import { t, has } from "./i18n.js";
 import { el } from "./dom.js";
 
-const REINIT_TITLE = "Changing this starts over: new data or new weights, step 0";
+/** A setting's label in the page's language (the state table's English otherwise). */
+export function settingLabel(setting) {
+  const key = `page.setting.${setting.name}`;
+  return has(key) ? t(key) : setting.label;
+}
+
+/** An option's label in the page's language. */
+export function optionLabel(setting, option) {
+  const key = `page.opt.${setting.name}.${option.value}`;
+  return has(key) ? t(key) : option.label;
+}
 
 function displayValue(setting, value) {
   if (setting.format) return setting.format(value);
   return String(value);
+}
+
+/** The label of a value a select offers, or the value formatted (a value from a link or a lesson). */
+export function valueLabel(setting, value) {
+  const option = optionsOf(setting).find((o) => String(o.value) === String(value));
+  return option ? optionLabel(setting, option) : displayValue(setting, value);
 }
 
 export class Controls {
@@ -22,6 +39,7 @@ export class Controls {
   constructor(containers, onChange) {
     this.onChange = onChange;
     this.fields = new Map();
+    this.checks = new Map();
     for (const group of GROUPS) {
       const box = containers[group.id];
       if (!box) continue;
@@ -38,10 +56,11 @@ export class Controls {
   build(setting) {
     const id = `ctl-${setting.name}`;
     const field = el("div", { class: `field field-${setting.control}`, "data-name": setting.name });
-    const label = el("label", { for: id, text: setting.label });
+    const label = el("label", { for: id, text: settingLabel(setting) });
     const head = el("div", { class: "field-head" }, label);
     if (setting.reinit) {
-      head.append(el("span", { class: "reinit-mark", "aria-hidden": "true", title: REINIT_TITLE, text: "↺" }));
+      head.append(el("span", { class: "reinit-mark", "aria-hidden": "true", title: t("page.reinit_title"),
+        text: "↺" }));
     }
     const describedBy = setting.reinit ? "reinit-note" : undefined;
     let input;
@@ -52,7 +71,7 @@ export class Controls {
       this.fillOptions(input, setting);
       input.addEventListener("change", () => {
         const raw = input.value;
-        const value = setting.type === "int" ? Number(raw) : raw;
+        const value = setting.type === "int" || setting.type === "float" ? Number(raw) : raw;
         this.onChange(setting.name, value, { slider: false });
       });
       field.append(head, input);
@@ -67,25 +86,39 @@ export class Controls {
         id, type: "number", name: setting.name, min: setting.min, max: setting.max, step: setting.step,
         inputmode: "numeric", "aria-describedby": describedBy,
       });
-      const commit = () => {
-        const value = Number(input.value);
-        if (Number.isInteger(value) && value >= setting.min && value <= setting.max) {
-          this.onChange(setting.name, value, { slider: false });
-        }
+      const errorId = `err-${setting.name}`;
+      const error = el("p", { id: errorId, class: "field-error", hidden: true });
+      // A value out of range is shown as invalid and not applied; the server keeps the last good one.
+      const check = () => {
+        const text = input.value.trim();
+        const value = Number(text);
+        const ok = text !== "" && /^[0-9]+$/.test(text) && value >= setting.min && value <= setting.max;
+        input.setAttribute("aria-invalid", String(!ok));
+        field.classList.toggle("is-invalid", !ok);
+        error.hidden = ok;
+        error.textContent = ok ? "" : t("page.invalid.int_range", { min: setting.min, max: setting.max });
+        return ok ? value : undefined;
       };
-      input.addEventListener("change", commit);
+      input.setAttribute("aria-describedby", [describedBy, errorId].filter(Boolean).join(" "));
+      input.addEventListener("input", check);
+      input.addEventListener("change", () => {
+        const value = check();
+        if (value !== undefined) this.onChange(setting.name, value, { slider: false });
+      });
+      this.checks.set(setting.name, check);
       const row = el("div", { class: "field-row" }, input);
       if (setting.name === "seed") {
-        const dice = el("button", { type: "button", class: "btn btn-small", title: "Pick a random seed" },
-          el("span", { "aria-hidden": "true", text: "⚄ " }), "New seed");
+        const dice = el("button", { type: "button", class: "btn btn-small", title: t("page.seed.random_title") },
+          el("span", { "aria-hidden": "true", text: "⚄ " }), t("page.seed.new"));
         dice.addEventListener("click", () => {
           const value = Math.floor(Math.random() * 100000);
           input.value = String(value);
+          check();
           this.onChange(setting.name, value, { slider: false });
         });
         row.append(dice);
       }
-      field.append(head, row);
+      field.append(head, row, error);
       field.classList.add("field-inline");
     } else {
       // range (value = the number) or log (value = an index into setting.values)
@@ -113,8 +146,8 @@ export class Controls {
   fillOptions(select, setting) {
     const options = optionsOf(setting);
     const current = [...select.options].map((o) => `${o.value}=${o.textContent}`).join("|");
-    if (current === options.map((o) => `${o.value}=${o.label}`).join("|")) return;
-    select.replaceChildren(...options.map((o) => el("option", { value: o.value, text: o.label })));
+    if (current === options.map((o) => `${o.value}=${optionLabel(setting, o)}`).join("|")) return;
+    select.replaceChildren(...options.map((o) => el("option", { value: o.value, text: optionLabel(setting, o) })));
   }
 
   /** Show state `s` in every control (bounds and enabled states too). */
@@ -129,13 +162,15 @@ export class Controls {
         this.fillOptions(input, setting);
         if (!optionsOf(setting).some((o) => String(o.value) === String(value))) {
           // A value from the server or the hash that the list does not offer: show it anyway.
-          input.append(el("option", { value, text: String(value) }));
+          input.append(el("option", { value, text: displayValue(setting, value) }));
         }
         input.value = String(value);
       } else if (setting.control === "checkbox") {
         input.checked = Boolean(value);
       } else if (setting.control === "number") {
+        if (input.getAttribute("aria-invalid") === "true") continue; // until corrected, or discard()
         if (Number(input.value) !== value || input.value === "") input.value = String(value);
+        this.checks.get(name)?.();
       } else if (setting.control === "log") {
         input.value = String(nearestIndex(setting.values, value));
       } else {
@@ -153,6 +188,15 @@ export class Controls {
         output.textContent = text;
         input.setAttribute("aria-valuetext", text);
       }
+    }
+  }
+
+  /** Forget what was typed and not applied (a lesson or a link sets every value). */
+  discard() {
+    for (const name of this.checks.keys()) {
+      const { input } = this.fields.get(name);
+      input.setAttribute("aria-invalid", "false");
+      input.value = ""; // the next render() shows the state's value and checks it
     }
   }
 

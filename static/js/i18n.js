@@ -38,6 +38,11 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/** Whether `key` has a text in the current language or in English. */
+export function has(key) {
+  return key in (catalogs[current] || {}) || key in (catalogs.en || {});
+}
+
 /** Fill every element with `data-i18n="key"` (text) or `data-i18n-attr="attr:key,..."`. */
 export function translatePage(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);

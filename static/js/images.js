@@ -140,7 +140,9 @@ export class ImageView {
 
   names() {
     const cfg = this.cfg || this.config();
-    return (cfg && this.spec(cfg.dataset)?.class_names) || [];
+    const names = (cfg && this.spec(cfg.dataset)?.class_names) || [];
+    // A class name in the page's language where the catalog has it (shapes), else as the data names it.
+    return names.map((name) => { const key = `class_name.${name}`; const text = t(key); return text === key ? name : text; });
   }
 
   onFrame(frame) {

@@ -5,10 +5,15 @@
 // class's term of that point's loss: the hinge max(0, s_j − s_y + Δ) for the
 // SVM loss, −ln p_y on the true class's row for softmax. Below: the
 // prediction, the point's loss and how many hidden units are active.
+// With the SVM loss the scores are not probabilities: the column says it
+// shows softmax(s), which the network does not use for its loss.
+// Where several data points lie under a click, the inspector lists them
+// (choose()) and the user picks the one to inspect.
 
-import { CLASS_COLORS, CLASS_NAMES } from "./plane.js";
+import { CLASS_COLORS, className } from "./plane.js";
 import { el } from "./dom.js";
 import { fmtFixed as fixed } from "./format.js";
+import { t } from "./i18n.js";
 
 export class Inspector {
   /**
@@ -23,25 +28,58 @@ export class Inspector {
     this.table = el("table", "inspector-table");
     const thead = el("thead");
     const hr = el("tr");
-    this.termHeader = el("th", "num term-col", "Term");
-    for (const [cls, text] of [["", "Class"], ["num", "Score"], ["prob-col", "Probability"]]) {
+    this.termHeader = el("th", "num term-col", t("page.insp.term"));
+    for (const [cls, text] of [["", t("page.insp.class")], ["num", t("page.insp.score")],
+      ["prob-col", t("page.insp.prob")]]) {
       const th = el("th", cls, text);
       th.scope = "col";
       hr.append(th);
     }
+    this.probHeader = hr.querySelector(".prob-col");
     this.termHeader.scope = "col";
     hr.append(this.termHeader);
     thead.append(hr);
     this.tbody = el("tbody");
     this.table.append(thead, this.tbody);
     this.summary = el("div", "inspector-summary");
+    this.chooser = el("div", "inspector-chooser");
+    this.chooser.hidden = true;
     this.body = el("div", "inspector-body");
-    this.body.append(this.head, this.table, this.summary);
+    this.body.append(this.chooser, this.head, this.table, this.summary);
     this.body.hidden = true;
     this.root.append(this.body);
   }
 
+  /** Several points under the click: list them, `onPick(point)` with the one chosen. */
+  choose(points, onPick) {
+    this.chooser.replaceChildren(el("p", "chooser-head", t("page.insp.several", { n: points.length })));
+    const row = el("div", "chooser-options");
+    points.forEach((pt) => {
+      const btn = el("button", "btn btn-small chooser-pick");
+      btn.type = "button";
+      btn.dataset.label = String(pt.label);
+      const sw = el("span", "swatch");
+      sw.style.background = CLASS_COLORS[pt.label % CLASS_COLORS.length];
+      sw.setAttribute("aria-hidden", "true");
+      btn.append(sw, document.createTextNode(className(pt.label)));
+      btn.addEventListener("click", () => {
+        this.chooser.hidden = true;
+        onPick(pt);
+      });
+      row.append(btn);
+    });
+    this.chooser.append(row);
+    this.chooser.hidden = false;
+    this.root.classList.remove("is-empty");
+    this.body.hidden = false;
+  }
+
+  hideChooser() {
+    this.chooser.hidden = true;
+  }
+
   clear() {
+    this.chooser.hidden = true;
     this.body.hidden = true;
     this.root.classList.add("is-empty");
     this.last = null;
@@ -58,7 +96,7 @@ export class Inspector {
       const sw = el("span", "swatch");
       sw.style.background = CLASS_COLORS[k % CLASS_COLORS.length];
       sw.setAttribute("aria-hidden", "true");
-      name.append(sw, el("span", "cls-name", CLASS_NAMES[k] || `Class ${k}`), el("span", "tag"));
+      name.append(sw, el("span", "cls-name", className(k)), el("span", "tag"));
       const score = el("td", "num score");
       const probCell = el("td", "prob-col");
       const bar = el("span", "pbar");
@@ -112,28 +150,32 @@ export class Inspector {
       row.tr.classList.toggle("is-true", k === y);
       row.tr.classList.toggle("is-pred", k === prediction);
       const tags = [];
-      if (k === prediction) tags.push("predicted");
-      if (k === y) tags.push("true class");
+      if (k === prediction) tags.push(t("page.insp.predicted"));
+      if (k === y) tags.push(t("page.insp.true_class"));
       row.tag.textContent = tags.join(" · ");
     }
     this.table.classList.toggle("has-terms", labelled);
-    this.termHeader.textContent = svm ? "Hinge" : "−ln p";
-    this.termHeader.title = svm ? "max(0, s_j − s_y + Δ) for every wrong class j" : "−ln p of the true class";
+    this.termHeader.textContent = svm ? t("page.insp.hinge") : "−ln p";
+    this.termHeader.title = svm ? t("page.insp.hinge_title") : t("page.insp.nll_title");
+    this.probHeader.textContent = svm ? t("page.insp.prob_svm") : t("page.insp.prob");
+    this.probHeader.title = svm ? t("page.insp.prob_svm_title") : "";
+    this.probHeader.classList.toggle("is-formula", svm);
 
     const [x1, x2] = probe.x || [NaN, NaN];
     this.head.replaceChildren(
-      el("span", "probe-x", `Point x = (${fixed(x1, 2)}, ${fixed(x2, 2)})`),
-      document.createTextNode(labelled ? " · labelled" : " · no label"),
+      el("span", "probe-x", t("page.insp.point", { x1: fixed(x1, 2), x2: fixed(x2, 2) })),
+      document.createTextNode(` · ${labelled ? t("page.insp.labelled") : t("page.insp.unlabelled")}`),
     );
 
     const parts = [];
+    const lossKey = t("page.insp.loss_of_point");
     if (labelled && typeof probe.loss === "number") {
-      const formula = svm ? `Σ hinge terms (Δ = ${ctx.margin ?? 1})` : "−ln p of the true class";
-      parts.push(["Loss of this point", `Lᵢ = ${formula} = ${fixed(probe.loss, 3)}`]);
+      const formula = svm ? t("page.insp.loss_svm", { margin: ctx.margin ?? 1 }) : t("page.insp.nll_title");
+      parts.push([lossKey, `Lᵢ = ${formula} = ${fixed(probe.loss, 3)}`]);
     } else if (labelled) {
-      parts.push(["Loss of this point", "—"]);
+      parts.push([lossKey, "—"]);
     } else {
-      parts.push(["Loss of this point", "choose its true class to see it"]);
+      parts.push([lossKey, t("page.insp.choose_label")]);
     }
     if (Array.isArray(probe.hidden) && probe.hidden.length) {
       const active = probe.hidden.map((h) => {
@@ -141,11 +183,11 @@ export class Inspector {
         const on = arr.filter((v) => typeof v === "number" && v > 0).length;
         return `${on}/${arr.length}`;
       });
-      parts.push(["Hidden units above 0", active.join(" · ")]);
+      parts.push([t("page.insp.active_units"), active.join(" · ")]);
     }
     this.summary.replaceChildren(...parts.map(([k, v]) => {
       const p = el("p");
-      p.append(el("span", "k", `${k}: `), el("span", "v", v));
+      p.append(el("span", "k", t("page.insp.kv", { k })), el("span", "v", v));
       return p;
     }));
     this.root.classList.remove("is-empty");

@@ -6,6 +6,14 @@
 // interpolated, one colour per class (the most probable one), lighter where
 // the network is unsure. Over it a second canvas shows the points and the
 // probe. Only the latest frame is drawn, once per animation frame.
+//
+// A click inspects the data point under it (the nearest one; where points of
+// several classes lie under it, all of them, for the user to pick), or in
+// "add points" mode adds a point (as does a shift-click). Arrow keys move the
+// probe (a spot, no longer a data point: its label is cleared); Enter adds a
+// point there in "add points" mode.
+
+import { t } from "./i18n.js";
 
 export const CLASS_COLORS = [
   "#0072B2", // blue
@@ -19,7 +27,10 @@ export const CLASS_COLORS = [
   "#8C6D31", // brown
   "#9A9AFF", // lavender
 ];
-export const CLASS_NAMES = Array.from({ length: 10 }, (_, k) => `Class ${k}`);
+/** "Class k" in the page's language. */
+export function className(k) {
+  return t("page.class_name", { k });
+}
 
 const AXIS = { left: 44, right: 10, top: 8, bottom: 38 };
 const ALPHA_MIN = 0.08;
@@ -84,6 +95,7 @@ export class Plane {
     this.classes = 3;
     this.rafPending = false;
     this.framesDrawn = 0;
+    this.addMode = false;
     this.handlers = { probe: () => {}, add: () => {}, hover: () => {} };
     this.build();
     this.observe();
@@ -97,7 +109,7 @@ export class Plane {
     this.box.className = "plane-box";
     this.box.setAttribute("role", "application");
     this.box.setAttribute("aria-roledescription", "plane");
-    this.box.setAttribute("aria-label", "Decision boundary");
+    this.box.setAttribute("aria-label", t("page.plane.label"));
     this.box.setAttribute("aria-describedby", "plane-help");
     this.box.tabIndex = 0;
     this.canvas = document.createElement("canvas");
@@ -155,7 +167,7 @@ export class Plane {
 
   /** The latest frame's boundary; decoded and drawn on the next animation frame. */
   setBoundary(boundary) {
-    if (!boundary || !boundary.data) return;
+    if (!boundary || !(boundary.data || boundary.bytes)) return;
     this.boundary = boundary;
     this.boundaryDirty = true;
     const ext = boundary.extent;
@@ -173,6 +185,16 @@ export class Plane {
     this.points = points;
     this.overlayDirty = true;
     this.request();
+  }
+
+  setAddMode(on) {
+    this.addMode = Boolean(on);
+    this.box.classList.toggle("is-adding", this.addMode);
+  }
+
+  /** How many points the user added (after the data set's own). */
+  get addedCount() {
+    return this.points ? this.points.X.length - (this.points.nBase ?? this.points.X.length) : 0;
   }
 
   setProbe(x) {
@@ -198,27 +220,36 @@ export class Plane {
     return [((x - x0) / (x1 - x0)) * w, (1 - (y - y0) / (y1 - y0)) * h];
   }
 
-  /** The label of the data point drawn under (within `radius` CSS px of) a click. */
-  nearestLabel(p, radius = 7) {
-    if (!this.extent || !p) return null;
+  /**
+   * The data points under a click at `p`: [] when none is within `radius` CSS px;
+   * the nearest one alone; or, when points of other classes are drawn about as
+   * close (within `tie` px more), the nearest point of each of those classes.
+   * Each is {x: [x1, x2], label, distance} (distance in CSS px).
+   */
+  pointsAt(p, radius = 9, tie = 2.5) {
+    if (!this.extent || !p || !this.points) return [];
     const size = this.size;
     const [px, py] = this.toPixel(p[0], p[1], size, size);
-    let best = null;
-    let bestD = radius * radius;
-    const consider = (x, y, label) => {
-      const [qx, qy] = this.toPixel(x, y, size, size);
-      const d = (qx - px) ** 2 + (qy - py) ** 2;
-      if (d <= bestD) { bestD = d; best = label; }
-    };
-    if (this.points) this.points.X.forEach((xy, i) => consider(xy[0], xy[1], this.points.y[i]));
-    return best;
+    const near = [];
+    this.points.X.forEach((xy, i) => {
+      const [qx, qy] = this.toPixel(xy[0], xy[1], size, size);
+      const distance = Math.hypot(qx - px, qy - py);
+      if (distance <= radius) near.push({ x: [xy[0], xy[1]], label: this.points.y[i], distance });
+    });
+    near.sort((a, b) => a.distance - b.distance);
+    if (!near.length) return [];
+    const byClass = new Map();
+    for (const pt of near) {
+      if (pt.distance <= near[0].distance + tie && !byClass.has(pt.label)) byClass.set(pt.label, pt);
+    }
+    return [...byClass.values()];
   }
 
   onClick(ev) {
     const p = this.eventToData(ev);
     if (!p) return;
-    if (ev.shiftKey) this.handlers.add(p);
-    else this.handlers.probe(p, this.nearestLabel(p));
+    if (ev.shiftKey || this.addMode) this.handlers.add(p);
+    else this.handlers.probe(p, this.pointsAt(p));
   }
 
   onKey(ev) {
@@ -234,10 +265,13 @@ export class Plane {
         Math.min(x1, Math.max(x0, start[0] + dx * frac * (x1 - x0))),
         Math.min(y1, Math.max(y0, start[1] + dy * frac * (y1 - y0))),
       ];
-      this.handlers.probe(p, undefined);
+      this.handlers.probe(p, null);
+    } else if (ev.key === "Enter" && this.addMode) {
+      ev.preventDefault();
+      this.handlers.add(this.probe || [(x0 + x1) / 2, (y0 + y1) / 2]);
     } else if (ev.key === "Enter" && !this.probe) {
       ev.preventDefault();
-      this.handlers.probe([(x0 + x1) / 2, (y0 + y1) / 2], undefined);
+      this.handlers.probe([(x0 + x1) / 2, (y0 + y1) / 2], null);
     }
   }
 
@@ -264,9 +298,9 @@ export class Plane {
     if (!b) return;
     const R = b.resolution;
     const C = b.classes;
-    let bytes;
+    let bytes = b.bytes; // the compact encoding: already decoded (socket.js)
     try {
-      bytes = decodeBase64(b.data);
+      if (!bytes) bytes = decodeBase64(b.data);
     } catch {
       return;
     }

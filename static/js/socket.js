@@ -5,6 +5,11 @@
 // play, pause, step, reset, probe, points (send(type, fields)).
 // The session id and its token live in sessionStorage, so a reload or a
 // dropped connection resumes the same session (?session=ID&token=TOKEN).
+//
+// The page asks for the compact frame encoding (?encoding=compact): frames come
+// as binary messages, the boundary a zlib stream decompressed here with DecompressionStream
+// (docs/protocol.md, "The compact encoding"). Messages are handled in the order
+// they arrived, even though decompressing is asynchronous.
 
 const STORAGE_KEY = "nnpg.session";
 
@@ -17,10 +22,56 @@ function loadSaved() {
   }
 }
 
+const COMPACT = "u8-probs-planar-grad";
+
+async function inflate(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A compact binary frame → the frame message, its boundary as bytes (R, R, C) in `boundary.bytes`. */
+export async function decodeCompact(buffer) {
+  const data = new Uint8Array(buffer);
+  const n = new DataView(buffer).getUint32(0);
+  const frame = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + n)));
+  const b = frame.boundary;
+  if (b && b.encoding === COMPACT) {
+    const R = b.resolution;
+    const C = b.classes;
+    const planes = await inflate(data.subarray(4 + n));
+    // Undo the filter (app/compact.py): sum down the columns, then along the rows.
+    const bytes = new Uint8Array(R * R * C);
+    const across = new Uint8Array(R);
+    for (let c = 0; c < C; c += 1) {
+      across.fill(0);
+      for (let i = 0; i < R; i += 1) {
+        let v = 0;
+        let src = (c * R + i) * R;
+        let dst = i * R * C + c;
+        for (let j = 0; j < R; j += 1) {
+          across[j] = (across[j] + planes[src]) & 255;
+          v = (v + across[j]) & 255;
+          bytes[dst] = v;
+          src += 1;
+          dst += C;
+        }
+      }
+    }
+    b.bytes = bytes;
+  }
+  return frame;
+}
+
 export class Connection extends EventTarget {
-  constructor(path = "/ws/session") {
+  constructor(path = "/ws/session", { compact = true } = {}) {
     super();
     this.path = path;
+    this.compact = compact && typeof DecompressionStream === "function";
+    this.bytesReceived = 0;
+    this.framesReceived = 0;
+    this.maxFrameBytes = 0;
+    this.queue = Promise.resolve();
+    this.nextRetryAt = 0;
     this.ws = null;
     this.session = null;
     this.open = false;
@@ -34,11 +85,14 @@ export class Connection extends EventTarget {
     let url = `${proto}//${location.host}${this.path}`;
     const saved = loadSaved();
     this.resuming = Boolean(saved);
+    const query = new URLSearchParams();
     if (saved) {
-      url += `${this.path.includes("?") ? "&" : "?"}session=${encodeURIComponent(saved.session)}`
-        + `&token=${encodeURIComponent(saved.token)}`;
+      query.set("session", saved.session);
+      query.set("token", saved.token);
     }
-    return url;
+    if (this.compact) query.set("encoding", "compact");
+    const q = query.toString();
+    return q ? `${url}${this.path.includes("?") ? "&" : "?"}${q}` : url; // a class's path has a query
   }
 
   connect() {
@@ -51,32 +105,26 @@ export class Connection extends EventTarget {
       return;
     }
     this.ws = ws;
+    this.current = ws;
+    ws.binaryType = "arraybuffer";
     ws.addEventListener("open", () => {
       this.open = true;
       this.retries = 0;
       this.emit("open", {});
     });
     ws.addEventListener("message", (ev) => {
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      if (!msg || typeof msg.type !== "string") return;
-      if (msg.type === "hello") {
-        this.resumed = this.resuming && msg.session === (loadSaved() || {}).session;
-        this.session = msg.session;
-        try {
-          sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ session: msg.session, token: msg.token }));
-        } catch { /* private mode: no resume, still works */ }
-      } else if (msg.type === "error" && (msg.field === "token" || msg.field === "session")) {
-        // Expired, unknown, or taken over by another tab: forget it; the server
-        // closes this socket and the reconnect starts a session of our own.
-        sessionStorage.removeItem(STORAGE_KEY);
-        this.retries = 0;
-      }
-      this.emit(msg.type, msg);
+      const binary = ev.data instanceof ArrayBuffer;
+      const size = binary ? ev.data.byteLength : ev.data.length;
+      this.bytesReceived += size;
+      const parsed = binary ? decodeCompact(ev.data) : Promise.resolve(ev.data).then(JSON.parse);
+      this.queue = this.queue.then(() => parsed).then((msg) => {
+        if (msg && msg.type === "frame") {
+          this.framesReceived += 1;
+          this.lastFrameBytes = size;
+          this.maxFrameBytes = Math.max(this.maxFrameBytes, size);
+        }
+        if (this.current === ws) this.handle(msg);
+      }, () => { /* not a message: ignored */ }).catch((err) => console.error(err));
     });
     ws.addEventListener("close", (ev) => {
       if (this.ws !== ws) return;
@@ -87,11 +135,35 @@ export class Connection extends EventTarget {
     });
   }
 
+  handle(msg) {
+    if (!msg || typeof msg.type !== "string") return;
+    if (msg.type === "hello") {
+      this.resumed = this.resuming && msg.session === (loadSaved() || {}).session;
+      this.session = msg.session;
+      try {
+        sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ session: msg.session, token: msg.token }));
+      } catch { /* private mode: no resume, still works */ }
+    } else if (msg.type === "error" && (msg.field === "token" || msg.field === "session")) {
+      // Expired, unknown, or taken over by another tab: forget it; the server
+      // closes this socket and the reconnect starts a session of our own.
+      sessionStorage.removeItem(STORAGE_KEY);
+      this.retries = 0;
+    }
+    this.emit(msg.type, msg);
+  }
+
   scheduleReconnect() {
     const delay = Math.min(5000, 300 * 2 ** this.retries);
     this.retries += 1;
     clearTimeout(this.timer);
+    this.nextRetryAt = Date.now() + delay;
     this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Try again now (the disconnected overlay's button). */
+  retryNow() {
+    if (this.ws) return;
+    this.connect();
   }
 
   emit(type, detail) {

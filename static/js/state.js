@@ -6,7 +6,7 @@
 // controls.js builds the form from this table, main.js syncs it with the
 // server, and the hash is written and read from it: nothing else lists settings.
 
-import { lang } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { fmtNum, fmtPercent } from "./format.js";
 
 // 1-2-5 sequences for the log-scale sliders: the slider's value is an index.
@@ -14,8 +14,12 @@ export const LR_VALUES = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05,
   0.1, 0.2, 0.5, 1, 2, 5, 10];
 export const REG_VALUES = [0, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3,
   5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
-// Steps per second; 0 (as fast as the server allows) sits at the fast end.
-export const SPEED_VALUES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 0];
+// The page's named speeds, in steps per second (0: as fast as a fair share of
+// the server allows). The page's default is "normal": the case study's spiral
+// is learned over about 20 s, slow enough for a room to watch it happen.
+export const SPEEDS = [
+  { value: 5, label: "slow" }, { value: 100, label: "normal" }, { value: 1000, label: "fast" },
+  { value: 0, label: "max" }];
 
 // The server's catalog (app/catalog.py, embedded in the page as #catalog-data):
 // the registries' entries with their labels, each config field's range and the
@@ -72,10 +76,10 @@ export const SETTINGS = [
   // ---- network (all re-initialize) ----
   { name: "hidden_layers", label: "Hidden layers", group: "network", control: "range", type: "int",
     default: 1, min: 0, max: 3, step: 1, reinit: true,
-    format: (v) => (v === 0 ? "0 (linear)" : String(v)) },
+    format: (v) => (v === 0 ? t("page.value.linear") : String(v)) },
   { name: "hidden_size", label: "Hidden size", group: "network", control: "range", type: "int",
     default: 100, min: 1, max: 256, step: 1, reinit: true, accept: [1, 1024],
-    format: (v) => String(v) },
+    format: (v) => String(v), enabled: (s) => s.hidden_layers > 0 },
   { name: "activation", label: "Activation", group: "network", control: "select", type: "enum",
     default: "relu", reinit: true, config: "activation", options: registryOptions("activations") },
   { name: "init", label: "Init", group: "network", control: "select", type: "enum",
@@ -92,7 +96,7 @@ export const SETTINGS = [
     format: (v) => fmtNum(v) },
   { name: "reg", label: "Regularization (λ)", group: "training", control: "log", type: "float",
     default: 5e-4, values: REG_VALUES, reinit: false, config: "reg", accept: [0, 100],
-    format: (v) => (v === 0 ? "0 (off)" : fmtNum(v)) },
+    format: (v) => (v === 0 ? t("page.value.off") : fmtNum(v)) },
   { name: "batch_size", label: "Batch size", group: "training", control: "select", type: "int",
     default: 0, reinit: false, config: "batch_size", accept: [0, 5000],
     options: [
@@ -100,14 +104,14 @@ export const SETTINGS = [
       { value: 32, label: "32" }, { value: 64, label: "64" }, { value: 128, label: "128" }] },
   { name: "optimizer", label: "Optimizer", group: "training", control: "select", type: "enum",
     default: "sgd", reinit: false, config: "optimizer", options: registryOptions("optimizers") },
-  { name: "speed", label: "Speed", group: "training", control: "log", type: "float",
-    default: 0, values: SPEED_VALUES, reinit: false, config: "speed", accept: [0, 1e6],
-    format: (v) => (v === 0 ? "max" : `${v} steps/s`) },
+  { name: "speed", label: "Speed", group: "transport", control: "select", type: "float",
+    default: 100, reinit: false, config: "speed", accept: [0, 1e6], options: SPEEDS,
+    format: (v) => t("page.value.steps_per_s", { n: v }) },
 
   // ---- display (live, tucked away) ----
   { name: "fps", label: "Frame rate", group: "display", control: "range", type: "int",
     default: 30, min: 1, max: 60, step: 1, reinit: false, config: "fps", advanced: true,
-    format: (v) => `${v} /s` },
+    format: (v) => t("page.value.per_s", { n: v }) },
   { name: "grid_resolution", label: "Grid resolution", group: "display", control: "range", type: "int",
     default: 100, min: 10, max: 200, step: 10, reinit: false, config: "grid_resolution", advanced: true,
     format: (v) => `${v}²` },
@@ -266,23 +270,28 @@ export function toHash(s) {
   return params.toString();
 }
 
-/** State from a hash string (with or without '#'), over `base`; also lists the keys found. */
+/** State from a hash string (with or without '#'), over `base`; also lists the keys found
+ * and the keys whose values were refused (the page says so and uses `base`'s). */
 export function fromHash(hash, base = defaults()) {
   const params = new URLSearchParams(String(hash || "").replace(/^#/, ""));
   const s = { ...base };
   const found = [];
+  const rejected = []; // names whose value in the hash was not acceptable
   // The dataset first: other settings' bounds depend on it.
   const order = ["dataset", ...SETTINGS.map((x) => x.name).filter((n) => n !== "dataset")];
   for (const name of order) {
     if (!params.has(name)) continue;
     const value = coerce(BY_NAME[name], params.get(name), s);
-    if (value === undefined) continue;
+    if (value === undefined) {
+      rejected.push(name);
+      continue;
+    }
     s[name] = value;
     found.push(name);
     if (name === "dataset" && !params.has("noise")) s.noise = datasetSpec(value).default_noise;
   }
   clampToDataset(s);
-  return { state: s, found };
+  return { state: s, found, rejected };
 }
 
 /** Index of the entry of a log slider's list nearest to `v` (on a log scale). */

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 import pytest
 import servers
 
+from app.compact import decode_frame
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +53,8 @@ class Watch:
     """Everything a page does that a test may want to check.
 
     Console errors and page errors, every request URL, and every WebSocket
-    message in both directions (parsed JSON, with the time it was seen).
+    message in both directions (parsed JSON, or a compact binary frame decoded,
+    with the time it was seen).
     """
 
     def __init__(self, page):
@@ -60,6 +63,7 @@ class Watch:
         self.requests: list[str] = []
         self.sent: list[tuple[float, dict]] = []
         self.received: list[tuple[float, dict]] = []
+        self.binary_bytes: list[int] = []  # sizes of the binary (compact) frames received
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         page.on("request", lambda req: self.requests.append(req.url))
@@ -74,10 +78,14 @@ class Watch:
         ws.on("framesent", lambda payload: self._frame(self.sent, payload))
         ws.on("framereceived", lambda payload: self._frame(self.received, payload))
 
-    @staticmethod
-    def _frame(store, payload):
-        if isinstance(payload, bytes):
-            payload = payload.decode("utf-8", "replace")
+    def _frame(self, store, payload):
+        if isinstance(payload, bytes):  # a compact frame (app/compact.py)
+            self.binary_bytes.append(len(payload))
+            try:
+                store.append((time.monotonic(), decode_frame(payload)))
+            except Exception:
+                store.append((time.monotonic(), {"type": "<not a compact frame>"}))
+            return
         try:
             store.append((time.monotonic(), json.loads(payload)))
         except ValueError:
