@@ -60,6 +60,7 @@ export class Classroom {
   /** Join (code, name): the page's socket reconnects into the class. */
   join(code, name) {
     this.joined = { code, name };
+    this.joining = true; // the reconnect that follows is this join, not a dropped connection
     try { sessionStorage.setItem(CLASS_KEY, JSON.stringify(this.joined)); } catch { /* no resume */ }
     this.applyPath();
     if (this.conn.ws) this.conn.ws.close(); // the connection reconnects with the new path
@@ -168,6 +169,8 @@ export class Classroom {
     if (msg.event === "joined") {
       this.name = msg.name;
       this.showBar(msg.paused ? t("class.paused_banner") : "");
+      if (this.joining) this.notify(t("class.joined_toast", { code: msg.code, name: msg.name }));
+      this.joining = false;
       return;
     }
     if (msg.event === "ended") {

@@ -114,8 +114,10 @@ def test_a_student_in_the_spotlight_sees_the_banner_and_the_teacher_s_run(board,
                and m.get("role") == "viewer"]
     assert watched and watched[-1]["session"] == teacher_session
     student_watch.wait_for(lambda: student.evaluate(
-        "Number(document.querySelector('.spotlight-stats').textContent.split(' ')[1])") > 100,
+        "Number(document.querySelector('.spotlight-stats').textContent.split(' ')[1])") > 400,
         what="the teacher's run going on")
+    student_watch.wait_for(lambda: student.evaluate(
+        "getComputedStyle(document.querySelector('#toast')).opacity === '0'"), what="the toast gone")
     save_shot(student, "spotlight.png")
 
     student.get_by_role("button", name="Make it mine").click()
