@@ -19,9 +19,6 @@ STUCK_AFTER_STEPS = 300   # a classifier still near chance after this many steps
 CHANCE_MARGIN = 0.1       # "near chance": accuracy below 1/C + this
 DEAD_SPREAD = 2           # a boundary whose probabilities vary less than this (of 255) is flat
 
-STATUSES = ("playing", "paused", "diverged", "disconnected")
-HELP_REASONS = ("diverged", "dead", "chance")
-
 
 class BadName(ValueError):
     """A display name that cannot be used; the message says why."""
@@ -94,14 +91,6 @@ def needs_help(summary: dict, classes: int | None, flat: bool) -> str | None:
             and accuracy < 1.0 / classes + CHANCE_MARGIN:
         return "chance"
     return None
-
-
-def help_rank(summary: dict) -> int:
-    """Sort key of "needs help" order: diverged, dead, chance, disconnected, then the rest."""
-    reason = summary.get("help")
-    if reason in HELP_REASONS:
-        return HELP_REASONS.index(reason)
-    return len(HELP_REASONS) + (summary.get("status") != "disconnected")
 
 
 def reached(summary: dict, goal: dict | None) -> bool:

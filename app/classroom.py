@@ -15,8 +15,8 @@ import time
 
 from .class_backend import ClassBackend, LocalClassBackend
 from .class_runs import adopt_fork, fork_state
-from .classes import (BadName, clean_name, iso_time, new_code, new_teacher_token, normalize_code,
-                      token_digest, token_matches)
+from .classes import (BadName, clean_name, expired, iso_time, new_code, new_teacher_token,
+                      normalize_code, token_digest, token_matches)
 from .commands import apply_config_patch, start_playing
 from .config import Settings
 from .protocol import config_reply, error
@@ -199,7 +199,7 @@ class Classroom:
         now = time.time()
         for code in await self.backend.class_codes():
             record = await self.backend.get_class(code)
-            if record and now - record["last_active"] > self.settings.class_idle_seconds:
+            if record and expired(record, now, self.settings.class_idle_seconds):
                 await self.end(code)
 
     async def end(self, code):

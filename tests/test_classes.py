@@ -12,7 +12,7 @@ import pytest
 from app.boundary import BoundaryGrid
 from app.class_backend import LocalClassBackend
 from app.class_runs import THUMBNAIL_RESOLUTION, adopt_fork, fork_state, summarize, thumbnail
-from app.classes import (CODE_ALPHABET, CODE_LENGTH, BadName, clean_name, expired, help_rank,
+from app.classes import (CODE_ALPHABET, CODE_LENGTH, BadName, clean_name, expired,
                          needs_help, new_code, normalize_code, reached, token_digest, token_matches)
 from app.training import TrainingSession
 
@@ -60,10 +60,6 @@ def test_needs_help_and_its_order():
     assert needs_help({"status": "playing", "step": 400, "train_accuracy": 0.36}, 3, False) == "chance"
     assert needs_help({"status": "playing", "step": 100, "train_accuracy": 0.36}, 3, False) is None
     assert needs_help({"status": "playing", "step": 400, "train_accuracy": 0.9}, 3, False) is None
-    rows = [{"help": None, "status": "playing"}, {"help": None, "status": "disconnected"},
-            {"help": "chance"}, {"help": "diverged"}, {"help": "dead"}]
-    assert [r.get("help") or r["status"] for r in sorted(rows, key=help_rank)] == \
-        ["diverged", "dead", "chance", "disconnected", "playing"]
 
 
 def test_a_lesson_goal_is_reached_at_its_point():
