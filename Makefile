@@ -7,7 +7,7 @@ CHROMIUM := /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 
-.PHONY: install run test test-fast bench docs chromium clean
+.PHONY: install run test test-fast bench bench-quick docs chromium clean
 
 install: $(STAMP)
 
@@ -41,10 +41,15 @@ test: install chromium
 test-fast: install
 	$(BIN)/python -m pytest -q --ignore=tests/browser
 
+# Figures to compare, never pass/fail (docs/performance.md). bench-quick: the
+# same cases with short windows and few repetitions (under 2 minutes).
 bench: install
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/memory.py
-	$(BIN)/python bench/stream.py
+	$(BIN)/python bench/engine.py $(BENCH_FLAGS)
+	$(BIN)/python bench/memory.py $(BENCH_FLAGS)
+	$(BIN)/python bench/stream.py $(BENCH_FLAGS)
+
+bench-quick:
+	$(MAKE) bench BENCH_FLAGS=--quick
 
 # The real answers and messages in docs/api.md and docs/protocol.md, captured again.
 docs: install

@@ -24,43 +24,41 @@ class BuiltFrame:
     points_text: str        # the points' JSON text (sent to a subscriber that has not seen them)
     sticky: dict = field(default_factory=dict)  # view name → (key, JSON text): sent when not seen
     compact: tuple | None = None  # (body without the boundary's data, its zlib stream): app/compact.py
-
-    # A subscriber's state → (the message for it, its cursor after): subscribers
-    # in the same state (a class watching one run) share one message.
+    # (cursor, with points, sticky views not seen, compact) → the message:
+    # subscribers that are level (most viewers of a session) share one
+    # instead of each encoding the same history.
     texts: dict = field(default_factory=dict, repr=False)
 
     def text_for(self, sub: "Subscriber") -> str | bytes:
         """The frame's JSON text for ``sub`` (a compact subscriber's binary
         message, when the frame was drawn for one); advances its cursors."""
-        views = tuple(sub.views_seen.get(name) == key for name, (key, _) in self.sticky.items())
-        packed = sub.encoding == "compact" and self.compact is not None
-        state = (sub.cursor, sub.points_seen == self.points_version, views, packed)
-        if state not in self.texts:
-            self.texts[state] = self._text(*state)
-        text, sub.cursor = self.texts[state]
-        sub.points_seen = self.points_version
-        for name, (key, _) in self.sticky.items():
-            sub.views_seen[name] = key
-        return text
-
-    def _text(self, cursor, points_seen, views_seen, packed):
-        """(the message for a subscriber in this state, its cursor after)."""
-        history = history_since(self.tail, cursor)
+        unseen = tuple(name for name, (key, _) in self.sticky.items()
+                       if sub.views_seen.get(name) != key)
+        key = (sub.cursor, sub.points_seen != self.points_version, unseen,
+               sub.encoding == "compact" and self.compact is not None)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = self._text(*key)
         seqs, generation = self.tail["seq"], self.tail["generation"]
         if seqs:
-            cursor = (generation, seqs[-1])
-        elif cursor[0] != generation:
-            cursor = (generation, 0)
-        extra = ',"history":' + to_json(history)
-        if not points_seen:
+            sub.cursor = (generation, seqs[-1])
+        elif sub.cursor[0] != generation:
+            sub.cursor = (generation, 0)
+        sub.points_seen = self.points_version
+        for name in unseen:
+            sub.views_seen[name] = self.sticky[name][0]
+        return text
+
+    def _text(self, cursor, with_points, unseen, compact_message):
+        extra = ',"history":' + to_json(history_since(self.tail, cursor))
+        if with_points:
             extra += ',"points":' + self.points_text
-        for (name, (key, text)), seen in zip(self.sticky.items(), views_seen):
-            if not seen:
-                extra += f',"{name}":{text}'
-        if packed:
+        for name in unseen:
+            extra += f',"{name}":{self.sticky[name][1]}'
+        if compact_message:
             body, blob = self.compact
-            return compact.message(body[:-1] + extra + "}", blob), cursor
-        return self.body[:-1] + extra + "}", cursor
+            return compact.message(body[:-1] + extra + "}", blob)
+        return self.body[:-1] + extra + "}"
 
 
 class Subscriber:

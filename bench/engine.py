@@ -6,12 +6,13 @@ update of a two-layer ReLU net. Two cases:
   spiral  N=300,  D=2,    H=100, C=3   (the CS231n case study)
   cifar   N=5000, D=3072, H=100, C=10  (CIFAR-10-sized, random data)
 
+The process runs with the server's malloc setting (app.runtime.keep_freed_memory()).
 Every comparison is interleaved in one run (A, B, B, A, A, B, ...) and reported
 as medians and a ratio, never as a pass/fail on time. The machine is shared and
 noisy; read the ratios, not the absolute milliseconds.
 
     python bench/engine.py            # full run (a few minutes)
-    python bench/engine.py --quick    # a short run (under a minute)
+    python bench/engine.py --quick    # a short run (about a minute)
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.datasets import make_dataset  # noqa: E402
+from app.runtime import keep_freed_memory  # noqa: E402
 from app.nn import Network  # noqa: E402
 from app.nn.optim import SGD  # noqa: E402
 
@@ -194,7 +196,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="few repetitions: a smoke run")
     args = ap.parse_args(argv)
-    reps = {"spiral": 60 if args.quick else 1000, "cifar": 6 if args.quick else 40}
+    reps = {"spiral": 60 if args.quick else 1000, "cifar": 4 if args.quick else 40}
+    warmup = 1 if args.quick else 2
+    # The server's malloc setting: with glibc's defaults a spiral step of the
+    # engine takes ~130 page faults (its arrays of over 128 KB are mmapped
+    # afresh), which would swamp the comparison (bench/memory.py measures it).
+    tuned = keep_freed_memory()
 
     try:
         import torch
@@ -207,6 +214,8 @@ def main(argv=None):
     print(f"python {platform.python_version()}, numpy {np.__version__}, BLAS: {', '.join(blas) or '?'}, "
           f"cores: {os.cpu_count()}, torch: {torch.__version__ if torch else 'not installed'}")
     print(f"repetitions (interleaved, median reported): {reps}{'  [--quick]' if args.quick else ''}")
+    print("malloc: " + ("app.runtime.keep_freed_memory(), as in the server" if tuned
+                        else "the platform's defaults (no glibc)"))
     print()
 
     rows = []   # (case, comparison, label A, ms A, label B, ms B, ratio A/B)
@@ -220,13 +229,13 @@ def main(argv=None):
 
         # (a) engine vs (b) textbook loop, default threads
         eng, txt = EngineStep(net64.copy(), X, y, lr), TextbookStep(net64, X, y, lr)
-        m = interleaved({"engine": (eng, None), "textbook": (txt, None)}, n)
+        m = interleaved({"engine": (eng, None), "textbook": (txt, None)}, n, warmup)
         rows.append((case, "engine / textbook", "engine", m["engine"], "textbook", m["textbook"]))
 
         # BLAS threads: 1 vs default, for both implementations
         eng1, txt1 = EngineStep(net64.copy(), X, y, lr), TextbookStep(net64, X, y, lr)
         m = interleaved({"engine 1 thread": (eng1, one_thread), "engine default": (eng, None),
-                         "textbook 1 thread": (txt1, one_thread), "textbook default": (txt, None)}, n)
+                         "textbook 1 thread": (txt1, one_thread), "textbook default": (txt, None)}, n, warmup)
         rows.append((case, "1 thread / default", "engine 1 thr", m["engine 1 thread"],
                      "engine default", m["engine default"]))
         rows.append((case, "1 thread / default", "textbook 1 thr", m["textbook 1 thread"],
@@ -234,7 +243,7 @@ def main(argv=None):
 
         # float32 vs float64, engine
         e32 = EngineStep(net32.copy(), X32, y, lr)
-        m = interleaved({"float32": (e32, None), "float64": (eng, None)}, n)
+        m = interleaved({"float32": (e32, None), "float64": (eng, None)}, n, warmup)
         rows.append((case, "float32 / float64", "engine f32", m["float32"], "engine f64", m["float64"]))
 
         # PyTorch on the CPU, if present
@@ -242,7 +251,7 @@ def main(argv=None):
             t64 = TorchStep(net64, X, y, lr, torch, np.float64)
             t32 = TorchStep(net64, X, y, lr, torch, np.float32)
             m = interleaved({"torch f64": (t64, None), "engine f64": (eng, None),
-                             "torch f32": (t32, None), "engine f32": (e32, None)}, n)
+                             "torch f32": (t32, None), "engine f32": (e32, None)}, n, warmup)
             rows.append((case, "torch / engine", "torch f64", m["torch f64"], "engine f64", m["engine f64"]))
             rows.append((case, "torch / engine", "torch f32", m["torch f32"], "engine f32", m["engine f32"]))
 

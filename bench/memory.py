@@ -1,12 +1,13 @@
 """glibc's default malloc against keep_freed_memory(), side by side.
 
-Run:  .venv/bin/python bench/memory.py [--rounds N]
+Run:  .venv/bin/python bench/memory.py [--quick] [--rounds N]
 
 Each round starts two fresh child processes, one with glibc's defaults and one
 that calls app.runtime.keep_freed_memory() first (as the server and its frame
 worker do), in A B / B A order. Each child, with one BLAS thread, times one
 training step of the default session (spiral, 300 points, 100 ReLU units, full
-batch) and one frame (TrainingSession.frame() + its JSON), and counts the page
+batch) and one frame (TrainingSession.frame_text(): the snapshot, render_parts()
+as the frame worker draws it, and the frame's text), and counts the page
 faults (minor faults, from getrusage) per step and per frame. Prints the
 medians over rounds and the ratios. Timings are figures, never pass/fail.
 """
@@ -28,7 +29,7 @@ if sys.argv[2] == "tuned":
     from app.runtime import keep_freed_memory
     assert keep_freed_memory()
 from threadpoolctl import threadpool_limits
-from app.training import TrainingSession, frame_json
+from app.training import TrainingSession
 
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -45,7 +46,7 @@ with threadpool_limits(1):
     s.train(200)
     step = measure(lambda: s.train(1), int(sys.argv[3]))
     s.running = True
-    frame = measure(lambda: frame_json(s.frame()), int(sys.argv[3]) // 4)
+    frame = measure(s.frame_text, int(sys.argv[3]) // 4)
 print(json.dumps({"step": step, "frame": frame}))
 """
 
@@ -60,7 +61,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=800, help="steps timed per child (frames: a quarter)")
+    parser.add_argument("--quick", action="store_true", help="2 rounds of 200 steps")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.steps = 2, 200
     results = {"default": [], "tuned": []}
     for r in range(args.rounds):
         order = ("default", "tuned") if r % 2 == 0 else ("tuned", "default")

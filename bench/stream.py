@@ -1,9 +1,9 @@
 """Live-stream benchmark: /ws/session against a real uvicorn server.
 
-Run:  .venv/bin/python bench/stream.py [--quick]
+Run:  .venv/bin/python bench/stream.py [--quick] [--viewers N] [--sessions N]
 
-Prints figures, with the targets of issue 3 beside them; it never passes or
-fails on time (the exit status is 0 whatever the figures). In one run:
+Prints figures, with the targets beside them; it never passes or fails on
+time (the exit status is 0 whatever the figures). In one run:
 
 1. in process (the server's code and malloc setting, one BLAS thread as on
    its training thread and in its frame worker): one 100x100 boundary at
@@ -11,41 +11,54 @@ fails on time (the exit status is 0 whatever the figures). In one run:
    (np.meshgrid + Network.forward + softmax), (b) the dense float32 forward in
    row blocks (the path for networks that are not piecewise linear), (c)
    BoundaryGrid.probabilities (the exact path for this network), (d) the full
-   encode (c + u8 + base64) — then TrainingSession.frame() during play and
-   paused after a change (with evaluate()), evaluate() alone, the JSON of a
-   frame, its permessage-deflate and one training step: medians of
-   repetitions interleaved in random order;
+   encode (c + u8 + base64) — then each piece of a frame as the server makes
+   it: snapshot() on the event loop, the snapshot's pickle to the frame
+   worker, render_parts() in the worker (during play; paused, with
+   evaluate()), frame_body() once per frame, BuiltFrame.text_for() once per
+   subscriber (the first at a cursor, and one level with it), the whole of
+   TrainingSession.frame_text(), permessage-deflate of a frame and one
+   training step: medians of repetitions interleaved in random order;
 2. bytes per frame (the JSON text) at R=100 and R=200, 3 classes;
 3. one session at the contract's default setting (spiral 300 points,
    3 classes, 100 ReLU, lr 1, lambda 5e-4, full batch, fps 30) played over a
    real WebSocket: frames/s received, steps/s (from frame.step), and the time
    from `play` to train accuracy >= 0.95;
-4. 30 sessions playing at once: frames/s and steps/s of each (min / median /
+4. one driver playing that session and 100 viewers of it (`watch=1`):
+   frames/s of each viewer (target >= 25) and of the driver, frames drawn
+   per second (counted at FramePool.draw and by the worker: once per session,
+   not once per connection), bytes/s received over all connections, the
+   event loop's CPU per frame sent and its lag;
+5. 30 sessions playing at once: frames/s and steps/s of each (min / median /
    max), the longest gap between two frames of one session, and the event
    loop's lag; then the same against a server that draws frames on a thread
    of its own instead of its worker process (NNPG_FRAME_PROCESS=0), and the
    ratios;
-5. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
+6. the largest network the limits allow (3 x 1,024 units, 5,000 points, 10
    classes, R=200) playing beside 4 default sessions, against both servers:
    the default sessions' frames/s and longest gap between frames;
-6. images: the seed's 3072 -> 100 -> 10 network on `shapes` at its defaults,
+7. images: the seed's 3072 -> 100 -> 10 network on `shapes` at its defaults,
    one session playing: frames/s, steps/s, bytes per frame and how many frames
    carried templates; and on `digits` at its defaults, the seconds from `play`
    to a test accuracy of 0.95 (64 -> 100 -> 10 ReLU) and 0.90 (linear 64 -> 10).
    `--images` runs this part alone.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
-file run with --serve: the same app and uvicorn settings as `python -m app`,
-plus a watcher task in the server's event loop (it sleeps 10 ms and records
-the overshoot: the loop's lag) and a GET /__bench/stats route that reports
-those samples and the CPU time of each server thread. --plain-server runs
-`python -m app` itself instead; the lag is then only the client-side proxy
-(the round trip of WebSocket pings on loaded connections, which also includes
-the client's own delays).
+file run with --serve: `python -m app` (app.__main__.main: the same uvicorn
+settings, socket and process settings of app/runtime.py), plus a probe
+installed in the app it creates: a watcher task in the server's event loop
+(it sleeps 10 ms and records the overshoot: the loop's lag), the wall time
+of each FramePool.draw() call (how many frames were drawn, and how long the
+loop waited for each), and a GET /__bench/stats route that reports those,
+the frame workers' `drawn` counters and the CPU time of each server thread.
+--plain-server runs `python -m app` itself instead; the lag is then only the
+client-side proxy (the round trip of WebSocket pings on loaded connections,
+which also includes the client's own delays).
 
-This machine has 2 shared cores and the bench client runs on them too: every
-server phase prints how the cores were used (server, its frame worker process,
-this client, other processes), read from /proc.
+The client is one asyncio process (websockets), one connection per session
+or viewer, reading every message; viewers read bytes without decoding them.
+This machine has 2 shared cores and the client runs on them too: every
+server phase prints how the cores were used (server, its frame worker
+process, this client, other processes), read from /proc.
 """
 from __future__ import annotations
 
@@ -83,6 +96,7 @@ STEPS_PER_FRAME = 33  # 1,000 steps/s at 30 frames/s: the history a frame carrie
 PLAY = json.dumps({"type": "play"})
 PAUSE = json.dumps({"type": "pause"})
 STEP_RE = re.compile(r'"step":(\d+)')
+STEP_RE_BYTES = re.compile(rb'"step":(\d+)')
 
 
 # ---------------------------------------------------------------------------
@@ -112,13 +126,32 @@ async def watch_lag(samples):
         samples.append((loop.time() - start - LAG_INTERVAL) * 1e3)
 
 
+def time_draws(pool, draws):
+    """Count the frames the session store's frame pool draws (in a worker
+    process or on its thread) and how long the loop waits for each: every
+    FramePool.draw() call appends its wall time (ms) to ``draws``."""
+    draw = pool.draw
+
+    async def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return await draw(*args, **kwargs)
+        finally:
+            draws.append((time.perf_counter() - start) * 1e3)
+
+    pool.draw = timed
+
+
 def install_probe(app):
     samples: list = []
     original = app.router.lifespan_context
 
+    draws: list = []  # the wall time of each FramePool.draw(), ms
+
     @asynccontextmanager
     async def lifespan(a):
         async with original(a) as state:
+            time_draws(a.state.sessions.pool, draws)
             task = asyncio.create_task(watch_lag(samples))
             try:
                 yield state
@@ -128,10 +161,13 @@ def install_probe(app):
     app.router.lifespan_context = lifespan
 
     async def stats(reset: bool = False):
+        workers = app.state.sessions.pool.workers
         out = {"lag_ms": list(samples), "threads": thread_cpu_seconds(),
-               "process": time.process_time()}
+               "process": time.process_time(), "draw_ms": list(draws),
+               "worker_drawn": {lane: w.drawn for lane, w in workers.items()}}
         if reset:
             samples.clear()
+            draws.clear()
         return out
 
     app.add_api_route("/__bench/stats", stats, methods=["GET"], include_in_schema=False)
@@ -284,15 +320,17 @@ def as_grid(p, R, C):
 
 
 def bench_in_process(reps):
+    import pickle
+
     from threadpoolctl import threadpool_limits
 
-    from app.runtime import keep_freed_memory
-    from app.nn import softmax
-    from app.training import TrainingSession
-    from app.compact import encode_frame as compact
     from app.boundary import BoundaryGrid
-    from app.protocol import to_json as dumps
-    from app.views import render_parts
+    from app.compact import encode_frame as compact
+    from app.nn import softmax
+    from app.runtime import keep_freed_memory
+    from app.subscribers import BuiltFrame, Subscriber
+    from app.training import TrainingSession
+    from app.views import frame_body, render_parts
 
     keep_freed_memory()  # as the server and its frame worker do
     res = {}
@@ -303,7 +341,7 @@ def bench_in_process(reps):
         R = t.config.grid_resolution
         extent = t.extent
         net = t.net
-        grid = BoundaryGrid()
+        grid = BoundaryGrid()  # the frame worker's: one for every session
 
         def plain():
             xs = np.linspace(extent[0], extent[1], R)
@@ -329,10 +367,32 @@ def bench_in_process(reps):
         u8 = np.frombuffer(base64.b64decode(encode()["data"]), np.uint8).reshape(R, R, C)
         res["max_du8"] = int(np.abs(u8.astype(int) - np.rint(ref * 255).astype(int)).max())
 
-        t.frame()  # the first frame carries the points; later ones do not
+        # A frame during play, as the server makes it: the snapshot (event loop),
+        # its pickle (to the worker), render_parts (the worker), the parts'
+        # pickle (back), frame_body (once per session) and text_for (once per
+        # subscriber: its own history, about STEPS_PER_FRAME points).
+        t.frame_text()  # the first frame carries the points; later ones do not
         t.train(STEPS_PER_FRAME)
-        typical = t.frame()  # a frame during play: ~33 history points, no points
-        typical_bytes = dumps(typical).encode()
+        snapshot = t.snapshot()
+        parts = render_parts(snapshot, grid)
+        viewer_cursor = (t.history.generation, t.history.recorded - STEPS_PER_FRAME)
+        built = BuiltFrame(frame_body(parts), t.history.tail(viewer_cursor), t.points_version,
+                           t.points_json())
+        viewer = Subscriber("viewer")
+        viewer.points_seen = t.points_version
+
+        def text_for():
+            """The first subscriber at its cursor: its history encoded."""
+            built.texts.clear()
+            viewer.cursor = viewer_cursor
+            return built.text_for(viewer)
+
+        def text_shared():
+            """A subscriber level with one already served: the same text."""
+            viewer.cursor = viewer_cursor
+            return built.text_for(viewer)
+
+        frame_bytes = text_for().encode()
         still = TrainingSession()  # paused: its frames evaluate the network as it is
         still.train(1000)
         paused = still.snapshot()
@@ -346,10 +406,15 @@ def bench_in_process(reps):
             "fast": fast,
             "encode": encode,
             "evaluate": t.evaluate,
-            "frame": t.frame,
-            "frame_paused": lambda: render_parts(paused, paused_grid),
-            "dumps": lambda: dumps(typical),
-            "deflate": lambda: deflate(typical_bytes),
+            "snapshot": t.snapshot,
+            "pickle": lambda: pickle.loads(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)),
+            "parts": lambda: render_parts(snapshot, grid),
+            "parts_paused": lambda: render_parts(paused, grid),
+            "frame_body": lambda: frame_body(parts),
+            "text_for": text_for,
+            "text_shared": text_shared,
+            "frame_text": t.frame_text,
+            "deflate": lambda: deflate(frame_bytes),
             "step": lambda: step_session.train(1),
         }
         times = {k: [] for k in cases}
@@ -366,8 +431,9 @@ def bench_in_process(reps):
                 times[name].append(time.perf_counter() - a)
         res["times"] = {k: median_ms(v) for k, v in times.items()}
         res["p90"] = {k: percentile(v, 90) * 1e3 for k, v in times.items()}
+        res["pickle_bytes"] = len(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
 
-    # (b) with the library's default thread count, for comparison.
+    # (c) with the library's default thread count, for comparison.
     fast_default = []
     for _ in range(max(10, reps // 2)):
         a = time.perf_counter()
@@ -379,14 +445,14 @@ def bench_in_process(reps):
     # points, no points payload), at R=100 and R=200; and the first frame.
     sizes = {}
     s = TrainingSession()
-    sizes["first_100"] = len(dumps(s.frame()))  # a new session's first frame
+    sizes["first_100"] = len(s.frame_text())  # a new session's first frame
     s.train(1000)
     for r in (100, 200):
         s.apply_config({"grid_resolution": r})
-        s.frame()
+        s.frame_text()
         s.train(STEPS_PER_FRAME)
-        frame = s.frame()
-        text = dumps(frame)
+        text = s.frame_text()
+        frame = json.loads(text)
         boundary_chars = len(frame["boundary"]["data"])
         sizes[r] = {"json": len(text), "boundary_b64": boundary_chars,
                     "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
@@ -505,7 +571,8 @@ async def bench_one(url, port, pid, seconds, warm, probe):
            "sizes": [e[1] for e in log if w0 <= e[0] <= w1],
            "ping": rtts, "final_acc": log[-1][3] if log else None}
     if probe:
-        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"],
+                   threads=thread_use(before, after, w1 - w0))
     return out
 
 
@@ -538,7 +605,87 @@ async def bench_many(url, port, pid, n, seconds, warm, probe, configs=()):
            "typical_gap": statistics.median(r[3] for r in rates),
            "cpu": meter, "ping": rtts}
     if probe:
-        out.update(lag=after["lag_ms"], threads=thread_use(before, after, w1 - w0))
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"],
+                   threads=thread_use(before, after, w1 - w0))
+    return out
+
+
+async def recv_raw(ws):
+    """The next message as bytes, not decoded to str (the websockets >= 14
+    client can skip its UTF-8 decoding: 100 viewers' frames are a lot to decode)."""
+    try:
+        message = await ws.recv(decode=False)
+    except TypeError:  # an older client
+        message = await ws.recv()
+    return message.encode() if isinstance(message, str) else message
+
+
+def frame_step(data):
+    """The step of a frame message (JSON text or compact binary, as bytes);
+    None for any other message."""
+    head = data if data.startswith(b'{"type":"frame"') else data[4:]  # compact: u32 length first
+    if not head.startswith(b'{"type":"frame"'):
+        return None
+    m = STEP_RE_BYTES.search(head, 0, 200)
+    return int(m.group(1)) if m else None
+
+
+async def raw_reader(ws, log):
+    """Record (time, bytes, step) of every frame; (time, bytes, None) of other messages."""
+    while True:
+        data = await recv_raw(ws)
+        log.append((time.perf_counter(), len(data), frame_step(data)))
+
+
+async def open_raw(url, role):
+    """A connection in ``role`` whose hello and first frame have come: (ws, hello)."""
+    ws = await ws_connect(url)
+    hello = json.loads(await recv_raw(ws))
+    assert hello["type"] == "hello" and hello["role"] == role, hello
+    while frame_step(await recv_raw(ws)) is None:
+        pass
+    return ws, hello
+
+
+async def bench_viewers(url, port, pid, n, seconds, warm, probe, encoding="json"):
+    """One driver playing the default network, n viewers of its session
+    (`watch=1`), every connection asking for ``encoding``: frames/s of each,
+    frames drawn, bytes on the wire, loop lag."""
+    driver, hello = await open_raw(f"{url}?encoding={encoding}", "driver")
+    viewers = []
+    watch = f"{url}?session={hello['session']}&watch=1&encoding={encoding}"
+    for i in range(0, n, 20):  # connect in batches: a burst of 100 handshakes is not the point
+        viewers += [ws for ws, _ in await asyncio.gather(*(open_raw(watch, "viewer")
+                                                           for _ in range(min(20, n - i))))]
+    sockets = [driver] + viewers
+    logs = [[] for _ in sockets]
+    readers = [asyncio.create_task(raw_reader(ws, log)) for ws, log in zip(sockets, logs)]
+    rtts, stop = [], asyncio.Event()
+    meter = CpuMeter(pid)
+    await driver.send(PLAY)
+    ping_task = asyncio.create_task(pinger(driver, rtts, stop))
+    w0, w1, before, after = await measure_window(port, meter, rtts, warm, seconds, probe)
+    stop.set()
+    await driver.send(PAUSE)
+    await ping_task
+    for task in readers:
+        task.cancel()
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+    wall = w1 - w0
+    frames = [[e for e in log if e[2] is not None] for log in logs]
+    rates = [window_rates(f, w0, w1) for f in frames]
+    received = sum(e[1] for log in logs for e in log if w0 <= e[0] <= w1)
+    out = {"n": n, "encoding": encoding, "driver_fps": rates[0][0], "steps": rates[0][1],
+           "viewer_fps": [r[0] for r in rates[1:]], "gap": max(r[2] for r in rates),
+           "typical_gap": statistics.median(r[3] for r in rates),
+           "bytes_per_s": received / wall, "cpu": meter, "ping": rtts,
+           "frame_bytes": statistics.median(e[1] for f in frames for e in f) if frames[0] else 0}
+    if probe:
+        out.update(lag=after["lag_ms"], draw_ms=after["draw_ms"], threads=thread_use(before, after, wall),
+                   draws=len(after["draw_ms"]) / wall,
+                   worker_drawn=(sum(after["worker_drawn"].values())
+                                 - sum(before["worker_drawn"].values())) / wall)
     return out
 
 
@@ -621,7 +768,8 @@ def report_in_process(ip):
           f"({ip['reps']} each), ms (p90 in brackets)")
 
     def ms(k):
-        return f"{t[k]:.2f} ({ip['p90'][k]:.2f})"
+        digits = 3 if t[k] < 0.1 else 2
+        return f"{t[k]:.{digits}f} ({ip['p90'][k]:.{digits}f})"
 
     row("(a) plain float64 forward, 100x100 grid, H=100", ms("plain"), "",
         "meshgrid + Network.forward + softmax")
@@ -633,18 +781,27 @@ def report_in_process(ip):
     row("    (c) with the default BLAS threads", f"{ip['fast_default_threads']:.2f}", "",
         "for comparison only")
     row("(d) full encode: (c) + u8 + base64", ms("encode"))
-    row("TrainingSession.evaluate() (300 points)", ms("evaluate"), "",
+    row("evaluate() (300 points)", ms("evaluate"), "",
         "in a frame only when no full-batch step stands for now")
-    row("TrainingSession.frame() during play", ms("frame"), "", "the last step's loss, no evaluate()")
-    row("a frame while paused", ms("frame_paused"), "", "with evaluate()")
-    row(f"json of a frame (app dumps, {STEPS_PER_FRAME} history points)", ms("dumps"))
-    row("deflate of that frame (permessage-deflate)", ms("deflate"), "",
-        "event-loop cost per frame sent, if the connection negotiates it")
+    row("snapshot() during play (event loop)", ms("snapshot"), "", "a copy of the network")
+    row("pickle of the snapshot, both ways", ms("pickle"), "",
+        f"{ip['pickle_bytes']:,} B to the frame worker")
+    row("render_parts() during play (frame worker)", ms("parts"), "",
+        "head + boundary JSON; the last step's loss, no evaluate()")
+    row("render_parts() while paused", ms("parts_paused"), "", "with evaluate()")
+    row("frame_body(parts) (event loop, once a frame)", ms("frame_body"))
+    row("text_for(), first subscriber at a cursor", ms("text_for"), "",
+        f"event loop: body + its history ({STEPS_PER_FRAME} points) as JSON")
+    row("text_for(), a subscriber level with one served", ms("text_shared"), "",
+        "the same text again (most viewers of a session)")
+    row("TrainingSession.frame_text() (all in process)", ms("frame_text"), "",
+        "the notebook path: snapshot + render_parts + text")
+    row("deflate of a frame (permessage-deflate)", ms("deflate"), "",
+        "event-loop cost per frame sent, if the connection negotiated it")
     row("one training step (full batch, 240 points)", ms("step"), "",
         f"= {1e3 / t['step']:,.0f} steps/s at most, one thread")
-    per_frame = t["frame"] + t["dumps"]
-    row("frames/s one frame worker can draw", f"{1e3 / per_frame:,.0f}", "",
-        "frame() + json, back to back; 30 sessions x 10 frames/s need 300")
+    row("frames/s one frame worker can draw", f"{1e3 / (t['parts'] + t['pickle']):,.0f}", "",
+        "render_parts + pickles, back to back; 30 sessions x 10 frames/s need 300")
 
 
 def report_sizes(ip, one):
@@ -672,8 +829,14 @@ def lag_rows(result, probe):
     if probe:
         lag = result["lag"]
         row("event-loop lag p99 (server-side watcher)", f"{percentile(lag, 99):.1f} ms", "",
-            f"p50 {percentile(lag, 50):.1f}, max {max(lag):.1f} ms; {len(lag)} samples of a "
+            f"p50 {percentile(lag, 50):.1f}, max {max(lag, default=float('nan')):.1f} ms; {len(lag)} samples of a "
             f"{LAG_INTERVAL * 1e3:.0f} ms sleep")
+        draw = result["draw_ms"]
+        if draw:
+            row("a frame's draw as the loop waits for it, p50 / p99",
+                f"{percentile(draw, 50):.1f} / {percentile(draw, 99):.1f} ms", "",
+                "snapshot to the frame worker and its parts back: a session's next frame "
+                "starts after it")
     ping = result["ping"]
     if ping:
         row("WebSocket ping round trip p99 (client proxy)", f"{percentile(ping, 99):.1f} ms", "",
@@ -719,6 +882,34 @@ def rate_rows(many, target=""):
         f"total {sum(steps):,.0f} steps/s")
 
 
+VIEWER_TARGET = 25  # frames/s each viewer of a session should get, on 2 cores
+
+
+def report_viewers(v, probe, seconds):
+    fps = v["viewer_fps"]
+    print(f"\n[1 driver playing the default network + {v['n']} viewers (watch=1), "
+          f"encoding={v['encoding']}]  {seconds:g} s window after warm-up")
+    row("frames/s per viewer  min / median",
+        f"{min(fps):.1f} / {statistics.median(fps):.1f}",
+        f">= {VIEWER_TARGET} each " + verdict(min(fps) >= VIEWER_TARGET),
+        f"max {max(fps):.1f}; all viewers {sum(fps):,.0f} frames/s")
+    row("the driver's frames/s", f"{v['driver_fps']:.1f}", "", f"steps/s {v['steps']:,.0f}")
+    if probe:
+        row("frames drawn per second (frame pool)", f"{v['draws']:.1f}", "",
+            f"the worker's own counter: {v['worker_drawn']:.1f}/s; a frame is drawn once per "
+            f"session, not once per subscriber ({v['n'] + 1})")
+    row("bytes/s on the wire (all connections)", f"{v['bytes_per_s'] / 1e6:.1f} MB/s", "",
+        f"frame {v['frame_bytes']:,.0f} B (median); no permessage-deflate")
+    if probe:
+        sent = sum(fps) + v["driver_fps"]
+        loop = v["threads"].get("MainThread", 0)
+        row("event-loop CPU per frame sent", f"{loop / max(sent, 1e-9) * 1e6:.0f} us", "",
+            f"loop {loop:.0%} of a core for {sent:,.0f} frames/s sent")
+    row("gap between two frames of a connection", f"{v['gap'] * 1e3:.0f} ms longest", "",
+        f"median {v['typical_gap'] * 1e3:.0f} ms")
+    lag_rows(v, probe)
+
+
 def report_many(many, n, probe, seconds):
     print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
     rate_rows(many, ">= 10 each ")
@@ -740,14 +931,20 @@ async def bench_server(args, seconds, warm, env=None):
     proc = start_server(port, args.plain_server, env)
     probe = not args.plain_server
     url = f"ws://127.0.0.1:{port}/ws/session"
+    one = viewers = huge = None
     try:
-        one = None if env else await bench_one(url, port, proc.pid, seconds, warm, probe)
+        if not env:
+            one = await bench_one(url, port, proc.pid, seconds, warm, probe)
+            if args.viewers:  # as JSON text, then as the page takes them (compact binary)
+                viewers = [await bench_viewers(url, port, proc.pid, args.viewers, seconds, warm, probe,
+                                               encoding) for encoding in ("json", "compact")]
         many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
-        huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0), probe,
-                                configs=[HUGE])
+        if not args.no_huge:
+            huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0),
+                                    probe, configs=[HUGE])
     finally:
         stop_server(proc)
-    return one, many, huge, probe
+    return {"one": one, "viewers": viewers, "many": many, "huge": huge, "probe": probe}
 
 
 async def bench_images_server(args, seconds, warm):
@@ -855,22 +1052,28 @@ def report_frame_thread(thread, many, n, probe, seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short windows, fewer repetitions")
-    parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 3 quick)")
+    parser.add_argument("--seconds", type=float, help="length of each WebSocket window (default 10, 2 quick)")
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
+    parser.add_argument("--viewers", type=int, default=100,
+                        help="viewers watching one driver's session (default 100; 0 skips it)")
     parser.add_argument("--no-thread-comparison", action="store_true",
                         help="skip the many-sessions run with frames drawn on a thread")
+    parser.add_argument("--no-huge", action="store_true",
+                        help="skip the huge network beside default sessions")
+    parser.add_argument("--reps", type=int, help="in-process repetitions (default 150, 30 quick)")
     parser.add_argument("--plain-server", action="store_true",
                         help="run `python -m app` unchanged (no server-side lag watcher)")
-    parser.add_argument("--images", action="store_true", help="only the image sessions (part 6)")
+    parser.add_argument("--images", action="store_true", help="only the image sessions (part 7)")
+    parser.add_argument("--no-images", action="store_true", help="skip the image sessions")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.serve)
         return 0
 
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
+    seconds = args.seconds or (2.0 if args.quick else 10.0)
     warm = 0.5 if args.quick else 1.0
-    reps = 30 if args.quick else 150
+    reps = args.reps or (30 if args.quick else 150)
 
     header(args)
     if args.images:
@@ -879,17 +1082,22 @@ def main(argv=None):
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
-    one, many, huge, probe = asyncio.run(bench_server(args, seconds, warm))
-    report_one(one, probe, seconds)
-    report_many(many, args.sessions, probe, seconds)
-    report_huge(huge, seconds, "frames in worker processes")
+    procs = asyncio.run(bench_server(args, seconds, warm))
+    probe = procs["probe"]
+    report_one(procs["one"], probe, seconds)
+    for viewers in procs["viewers"] or ():
+        report_viewers(viewers, probe, seconds)
+    report_many(procs["many"], args.sessions, probe, seconds)
+    if procs["huge"]:
+        report_huge(procs["huge"], seconds, "frames in worker processes")
     if not args.no_thread_comparison:
-        _, thread, thread_huge, _ = asyncio.run(
-            bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
-        report_frame_thread(thread, many, args.sessions, probe, seconds)
-        report_huge(thread_huge, seconds, "frames on a thread")
-    report_images(asyncio.run(bench_images_server(args, seconds, warm)), seconds)
-    report_sizes(ip, one)
+        thread = asyncio.run(bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
+        report_frame_thread(thread["many"], procs["many"], args.sessions, probe, seconds)
+        if thread["huge"]:
+            report_huge(thread["huge"], seconds, "frames on a thread")
+    if not args.no_images:
+        report_images(asyncio.run(bench_images_server(args, seconds, warm)), seconds)
+    report_sizes(ip, procs["one"])
     print("\nTimings are figures, not tests: nothing here passes or fails on time.")
     return 0
 
