@@ -51,8 +51,8 @@ def thumbnail(t: TrainingSession, grid: BoundaryGrid, drawn: tuple | None):
     network is unchanged, and while it is diverged (the last good picture)."""
     if drawn is not None and (drawn[0] == t.version or t.status != "ok"):
         return drawn
-    if "boundary" not in t.task.views:
-        return (t.version, None, False)
+    if "boundary" not in t.task.views or t.status != "ok":
+        return (t.version, None, False)  # no picture of a network that overflowed
     with np.errstate(all="ignore"):
         picture = grid.encode(t.net, t.extent, THUMBNAIL_RESOLUTION)
     return (t.version, picture, _spread(picture) < DEAD_SPREAD)

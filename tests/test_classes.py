@@ -159,7 +159,9 @@ def test_a_dead_network_and_a_diverged_one_need_help():
     assert summarize(t, thumbnail(t, BoundaryGrid(), None))["help"] == "dead"
     d = _trained(200, learning_rate=5.0, init="he", activation="leaky_relu", hidden_sizes=[100, 100])
     assert d.status == "diverged"
-    summary = summarize(d, thumbnail(d, BoundaryGrid(), None))
+    drawn = thumbnail(d, BoundaryGrid(), None)
+    assert drawn[1] is None  # no picture of an overflowed network
+    summary = summarize(d, drawn)
     assert summary["status"] == "diverged" and summary["help"] == "diverged"
 
 

@@ -246,10 +246,10 @@ function closeWatch() {
 
 // ---------------------------------------------------------------- lead
 
+/** A lesson's config, as the playground applies it: the defaults with the lesson's settings. */
 function lessonConfig(lesson) {
-  const next = { ...defaults() };
-  if (lesson.settings.dataset) next.dataset = lesson.settings.dataset;
-  next.noise = datasetSpec(next.dataset).default_noise;
+  const next = defaults();
+  if (lesson.settings.dataset) next.noise = datasetSpec(lesson.settings.dataset).default_noise;
   Object.assign(next, lesson.settings);
   clampToDataset(next);
   const config = toConfig(next);
@@ -260,7 +260,7 @@ function lessonConfig(lesson) {
 function fillControls() {
   const lessons = $("#lesson-select");
   LESSONS.forEach((lesson, i) => {
-    lessons.append(new Option(`${i + 1}. ${lang() === "zh" ? lesson.zhTitle : lesson.title}`, lesson.id));
+    lessons.append(new Option(`${i + 1}. ${t(`page.lesson.${lesson.id}.title`)}`, lesson.id));
   });
   const lr = $("#lr-select");
   for (const v of LR_VALUES) lr.append(new Option(fmtNum(v), String(v)));
@@ -272,7 +272,7 @@ function fillControls() {
 function wire() {
   $("#push-lesson").addEventListener("click", () => {
     const lesson = LESSONS.find((l) => l.id === $("#lesson-select").value);
-    const title = lang() === "zh" ? lesson.zhTitle : lesson.title;
+    const title = t(`page.lesson.${lesson.id}.title`);
     send("push", { config: lessonConfig(lesson), restart: true,
       lesson: { id: lesson.id, title, goal: GOALS[lesson.id] || null } });
   });

@@ -37,7 +37,8 @@ def board(context, server):
 def simulated(server, code, n=12):
     group = [students.Student(name, play=i % 4 != 3) for i, name in enumerate(NAMES[:n])]
     group[5].config = {"learning_rate": 20.0, "init": "he", "hidden_sizes": [100, 100],
-                       "activation": "leaky_relu"}  # diverges: needs help
+                       "activation": "leaky_relu"}  # diverges once it plays: needs help
+    group[5].play = False
     return students.Classroom(server.replace("http", "ws"), code, group)
 
 
@@ -64,11 +65,12 @@ def test_the_board_shows_twelve_live_thumbnails(board, server):
         assert sorted(page.locator(".tile-name").all_text_contents()) == sorted(NAMES)
         assert page.locator(".student-grid b, .student-grid img").count() == 0
         # live: every playing student's thumbnail is drawn again as it learns
-        playing = {s.session for s in room.students if s.play and s.name != "Dee"}
+        playing = {s.session for s in room.students if s.play}
         before = drawn_per_tile(page)
         watch.wait_for(lambda: all(drawn_per_tile(page)[sid] > before[sid] for sid in playing),
                        what="the playing students' thumbnails redrawn")
         dee = next(s for s in room.students if s.name == "Dee")
+        room.send(dee, {"type": "play"})
         watch.wait_for(lambda: page.locator(f'.tile[data-session="{dee.session}"]')
                        .get_attribute("data-help") == "diverged", what="Dee shown as diverged")
         page.select_option("#sort", "help")
@@ -76,7 +78,19 @@ def test_the_board_shows_twelve_live_thumbnails(board, server):
         watch.wait_for(lambda: all(s["step"] and s["step"] > 200 for s in watch.last("board")["students"]
                                    if s["session"] in playing), what="some training to show")
         page.select_option("#sort", "joined")
+        lessons = page.locator("#lesson-select option").all_text_contents()
+        assert lessons[1] == "2. Two layers can" and len(lessons) == 7
         save_shot(page, "board.png")
+        # a lesson pushed from the board: every student's session takes it, the board counts
+        page.select_option("#lesson-select", "two-layers")
+        page.get_by_role("button", name="Push lesson to everyone").click()
+        watch.wait_for(lambda: all((s.last.get("class") or {}).get("event") == "pushed"
+                                   for s in room.students), what="every student told of the lesson")
+        pushed = room.students[0].last["class"]["teacher_pushed"]
+        assert pushed["lesson"]["id"] == "two-layers" and pushed["config"]["hidden_sizes"] == [100]
+        assert all(s.last["config"]["config"]["activation"] == "relu" for s in room.students)
+        watch.wait_for(lambda: page.locator("#lesson-progress").is_visible(), what="the lesson's progress")
+        assert page.locator("#lesson-progress").text_content().startswith("Two layers can: ")
         assert not room.errors
 
 
