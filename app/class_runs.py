@@ -65,33 +65,34 @@ def _spread(thumbnail) -> int:
     return int((table.max(axis=0).astype(int) - table.min(axis=0)).max())
 
 
+# What a fork takes from the run it copies: the data and what is built from it
+# (shared: a rebuild replaces these, nothing changes them in place), the
+# learning state (copied), and plain values.
+SHARED = ("config", "own_points", "user_points", "dataset", "X_train", "y_train", "X_test", "y_test",
+          "extent", "inputs_train", "inputs_test", "task")
+COPIED = ("optimizer", "sampler", "history", "watch")
+VALUES = ("step_count", "epoch", "status", "running")
+
+
 def fork_state(src: TrainingSession) -> dict:
-    """Everything of ``src`` a fork takes, copied (holding src's lock)."""
-    return {
-        "config": src.config, "user_points": list(src.user_points),
-        "dataset": src.dataset, "extent": src.extent, "task": src.task,
-        "net": src.net.copy(), "optimizer": copy.deepcopy(src.optimizer),
-        "sampler": copy.deepcopy(src.sampler), "step": src.step_count, "epoch": src.epoch,
-        "status": src.status, "history": copy.deepcopy(src.history), "running": src.running,
-    }
+    """Everything of ``src`` a fork takes (holding src's lock)."""
+    state = {name: getattr(src, name) for name in SHARED + VALUES if hasattr(src, name)}
+    state.update({name: copy.deepcopy(getattr(src, name)) for name in COPIED if hasattr(src, name)})
+    state["user_points"] = list(src.user_points)
+    state["net"] = src.net.copy()
+    return state
 
 
 def adopt_fork(dst: TrainingSession, state: dict):
     """Make ``dst`` go on from a copied run (holding dst's lock). Its probe
     point stays; the history is a new generation, so each connection reads
     it all again."""
-    ds = state["dataset"]
-    dst.config, dst.user_points = state["config"], state["user_points"]
-    dst.dataset, dst.extent, dst.task = ds, state["extent"], state["task"]
-    dst.X_train, dst.y_train = ds.X[~ds.test], ds.y[~ds.test]
-    dst.X_test, dst.y_test = ds.X[ds.test], ds.y[ds.test]
-    dst.net, dst.optimizer, dst.sampler = state["net"], state["optimizer"], state["sampler"]
-    dst.step_count, dst.epoch, dst.status = state["step"], state["epoch"], state["status"]
-    dst.history = state["history"]
+    for name, value in state.items():
+        setattr(dst, name, value)
     dst.history.generation = next(History._generations)
     dst.running = state["running"] and state["status"] == "ok"
     dst.points_version += 1
     dst.version += 1
-    dst.last, dst.last_full_batch, dst._summary = None, False, None
+    dst.last, dst.last_full_batch, dst._summary, dst._recent = None, False, None, None
     if dst.probe_point is not None and (dst.probe_point[1] or 0) >= dst.config.classes:
         dst.probe_point = (dst.probe_point[0], None)

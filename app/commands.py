@@ -1,5 +1,5 @@
 """The driver's commands to a live session: play, pause, step, reset, config,
-probe, points, model, fork. Each runs on the event loop between two training
+probe, points, model, param, fork. Each runs on the event loop between two training
 turns; work on the network goes to the training thread under the session's
 lock. Replies go to the sender; a config change goes to every subscriber.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from .inside import ParamError
 from .protocol import config_reply, error, validation_error
 from .scheduler import train_for
 from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config
@@ -84,7 +85,7 @@ async def apply_config_patch(live, patch: dict):
         clean = live.store.validate_config_patch(patch)
         new = merge_config(t.config, clean)
         kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
-        check_config(new, kept_points, live.store.settings.max_points)
+        check_config(new, kept_points, live.store.settings.max_points, live.store.settings.min_classes)
     except ValidationError as exc:
         return validation_error(exc, default_field="config")
     except ConfigError as exc:
@@ -95,10 +96,18 @@ async def apply_config_patch(live, patch: dict):
     return None
 
 
+def labels_fit(t, labels):
+    """Whether labels fit the session: class indices, or for regression any
+    target (the message's schema keeps those in [-1, 1])."""
+    if t.config.regression:
+        return True
+    return all(type(label) is int and label < t.config.classes for label in labels)
+
+
 async def probe(live, sub, msg):
     t = live.training
-    if msg.label is not None and msg.label >= t.config.classes:
-        sub.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
+    if msg.label is not None and not labels_fit(t, [msg.label]):
+        sub.post(error(f"label must be an integer between 0 and {t.config.classes - 1}", "label"))
         return
     width = t.net.sizes[0]
     if len(msg.x) != width:
@@ -127,14 +136,22 @@ async def points(live, sub, msg):
     if msg.clear:
         await live.locked(t.clear_points)
     if msg.add:
-        classes = t.config.classes
-        if any(label >= classes for _, _, label in msg.add):
-            sub.post(error(f"labels must be between 0 and {classes - 1}", "add"))
+        if not labels_fit(t, [label for _, _, label in msg.add]):
+            sub.post(error(f"labels must be integers between 0 and {t.config.classes - 1}", "add"))
             return
         if t.n_points + len(msg.add) > max_points:
             sub.post(error(f"a session holds at most {max_points} points", "add"))
             return
         await live.locked(t.add_points, msg.add)
+
+
+async def param(live, sub, msg):
+    """One weight or bias typed by hand: applied to the live network, no reset."""
+    t = live.training
+    try:
+        await live.locked(t.set_parameter, msg.layer, msg.name, list(msg.index), msg.value)
+    except ParamError as exc:
+        sub.post(error(str(exc), exc.field))
 
 
 async def fork(live, sub, msg):
@@ -149,7 +166,7 @@ async def fork(live, sub, msg):
 # message type → handler(live, sub, msg); adding a command is one entry here
 # and its message model in app/schemas.py.
 COMMANDS = {"play": play, "pause": pause, "reset": reset, "step": step, "config": config,
-            "probe": probe, "points": points, "model": model, "fork": fork}
+            "probe": probe, "points": points, "model": model, "param": param, "fork": fork}
 
 
 async def apply_command(live, sub, msg):

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     max_sessions: int = 64
     session_idle_seconds: float = 600.0
     max_session_width: int = 1024        # units per hidden layer
-    max_session_hidden_layers: int = 3
+    max_session_hidden_layers: int = 6
     min_classes: int = 2
     max_classes: int = 10
     max_points: int = 5000

@@ -1,4 +1,4 @@
-"""Two-dimensional classification datasets for the playground.
+"""Two-dimensional datasets for the playground: classification and regression.
 
 Pure NumPy (plus the standard library), so it runs in a notebook with no web
 stack. Every dataset is a deterministic function of its parameters and
@@ -50,6 +50,17 @@ Shapes:
   (``W`` with row ``k`` the unit vector of sector ``k``, ``b = 0``, predict
   ``argmax(x @ W.T)``); two classes are two half-planes. Noise is gaussian
   (std ``noise``) on both coordinates.
+
+Regression datasets (``task`` "regression") give every point a real target in
+[-1, 1] instead of a label; they have one "class" (one output), points uniform
+in [-1, 1]², and ``noise`` is the standard deviation of gaussian noise added
+to the target (then clipped to [-1, 1]). Their generators take (rng, n, noise)
+and return (X, y):
+
+* ``plane``: the seed's linear regression, y = a·x1 + b·x2 with a = 0.6,
+  b = -0.3 (REGRESSION_PLANE): a network with no hidden layer can learn W = [a, b].
+* ``gaussians-regression``: a sum of four round bumps of height ±1 and width
+  0.3 at (±0.5, ±0.5), positive where x1 and x2 have different signs.
 """
 
 from __future__ import annotations
@@ -88,6 +99,9 @@ _MOONS_SCALE = 2 / 3
 _LINEAR_INNER_RADIUS = 0.25
 _LINEAR_SPREAD = 0.8  # fraction of each sector's half-angle that holds points
 _LINEAR_OFFSET = math.pi / 4
+REGRESSION_PLANE = (0.6, -0.3)
+_BUMP_WIDTH = 0.3
+_BUMPS = ((-0.5, 0.5, 1.0), (0.5, -0.5, 1.0), (0.5, 0.5, -1.0), (-0.5, -0.5, -1.0))  # (x1, x2, height)
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,9 @@ class DatasetSpec:
     max_noise: float
     # Image sets (app/images.py) add these; a row of X is an image flattened.
     kind: str = "points"                 # "points" (2-D) or "image"
-    task: str = "classification"         # the task a session on it learns (app/tasks.py)
+    # the task a session on it learns (app/tasks.py); "regression": generate(rng, n, noise) -> (X, y),
+    # real targets in [-1, 1], one output
+    task: str = "classification"
     image_shape: tuple | None = None     # (height, width, channels)
     class_names: tuple | None = None
     default_n: int = 300
@@ -139,9 +155,10 @@ class Dataset:
     """
 
     X: np.ndarray  # (N, 2) float64; (N, H*W*C) for an image set
-    y: np.ndarray  # (N,) int64, labels in 0..classes-1
+    y: np.ndarray  # (N,) int64, labels in 0..classes-1; regression: float64 targets in [-1, 1]
     test: np.ndarray  # (N,) bool, True = held-out point
-    classes: int
+    classes: int  # regression: 1
+    task: str = "classification"
 
 
 # ---------------------------------------------------------------- validation
@@ -285,6 +302,18 @@ def _linear(rng: np.random.Generator, counts: list[int], noise: float) -> list[n
     return parts
 
 
+def _plane(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    a, b = REGRESSION_PLANE
+    return X, a * X[:, 0] + b * X[:, 1] + noise * rng.standard_normal(n)
+
+
+def _bumps(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = sum(h * np.exp(-((X[:, 0] - c1) ** 2 + (X[:, 1] - c2) ** 2) / (2 * _BUMP_WIDTH**2)) for c1, c2, h in _BUMPS)
+    return X, y + noise * rng.standard_normal(n)
+
+
 # The dataset registry: REST, the session schemas, the catalog and the page read it.
 DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
@@ -367,6 +396,35 @@ DATASETS: dict[str, DatasetSpec] = {
             default_classes=2,
             default_noise=0.05,
             max_noise=0.3,
+        ),
+        DatasetSpec(
+            name="plane",
+            label="Plane (regression)",
+            label_zh="平面（回归）",
+            generate=_plane,
+            description="Regression: a tilted plane, y = 0.6·x1 − 0.3·x2 plus noise (the seed's linear "
+            "regression).",
+            description_zh="回归：一个倾斜的平面，y = 0.6·x1 − 0.3·x2 加噪声（教材中的线性回归）。",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
+        ),
+        DatasetSpec(
+            name="gaussians-regression",
+            label="Bumps (regression)",
+            label_zh="起伏（回归）",
+            generate=_bumps,
+            description="Regression: two bumps up and two down, one in each quarter of the plane.",
+            description_zh="回归：两个凸起、两个凹陷，平面的每个象限一个。",
+            min_classes=1,
+            max_classes=1,
+            default_classes=1,
+            default_noise=0.05,
+            max_noise=0.5,
+            task="regression",
         ),
         DatasetSpec(
             name="digits",
@@ -472,11 +530,15 @@ def make_dataset(
 
     rng = np.random.default_rng(seed)
     counts = (spec.counts or _class_counts)(n, classes)
-    parts = spec.generate(rng, counts, noise)
-    X = np.ascontiguousarray(np.concatenate(parts, axis=0), dtype=np.float64)
-    y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    if spec.task == "regression":
+        X, y = spec.generate(rng, n, noise)
+        y = np.clip(y, -1.0, 1.0)
+    else:
+        X = np.concatenate(spec.generate(rng, counts, noise), axis=0)
+        y = np.repeat(np.arange(classes, dtype=np.int64), counts)
+    X = np.ascontiguousarray(X, dtype=np.float64)
     test = _test_mask(rng, counts, round(test_fraction * n))
-    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes)
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=classes, task=spec.task)
 
 
 def points_dataset(points, classes: int, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -504,7 +566,8 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
     """Return a new dataset: ``ds`` plus user points ``(x1, x2, label)``.
 
     Added points are training points (``test`` False). ``label`` must be an
-    integer in ``0..ds.classes-1`` and the coordinates finite numbers; nothing
+    integer in ``0..ds.classes-1`` (for a regression dataset: a target in
+    [-1, 1]) and the coordinates finite numbers; nothing
     is added unless every point is valid. The result may hold at most
     ``max_points`` points.
     """
@@ -522,17 +585,26 @@ def add_points(ds: Dataset, points, *, max_points: int = MAX_POINTS) -> Dataset:
         x1, x2 = _as_float(x1), _as_float(x2)
         if not (math.isfinite(x1) and math.isfinite(x2)):
             raise ValueError("point coordinates x1 and x2 must be finite numbers")
-        if not _is_int(label):
-            raise ValueError("label must be an integer")
-        if not 0 <= int(label) < ds.classes:
-            raise ValueError(f"label must be between 0 and {ds.classes - 1}")
         rows.append((x1, x2))
-        labels.append(int(label))
+        labels.append(_checked_label(ds, label))
         if len(ds.y) + len(rows) > max_points:
             raise ValueError(f"points: a dataset holds at most {max_points} points")
     if not rows:
         return ds
     X = np.concatenate([ds.X, np.array(rows, dtype=np.float64).reshape(-1, 2)], axis=0)
-    y = np.concatenate([ds.y, np.array(labels, dtype=np.int64)])
+    y = np.concatenate([ds.y, np.array(labels, dtype=ds.y.dtype)])
     test = np.concatenate([ds.test, np.zeros(len(rows), dtype=bool)])
-    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes)
+    return Dataset(X=_frozen(X), y=_frozen(y), test=_frozen(test), classes=ds.classes, task=ds.task)
+
+
+def _checked_label(ds: Dataset, label):
+    """A class index of ds, or for a regression dataset a target in [-1, 1]; else ValueError."""
+    if ds.task == "regression":
+        if not (_is_real(label) and -1.0 <= _as_float(label) <= 1.0):
+            raise ValueError("label must be a target between -1 and 1")
+        return _as_float(label)
+    if not _is_int(label):
+        raise ValueError("label must be an integer")
+    if not 0 <= int(label) < ds.classes:
+        raise ValueError(f"label must be between 0 and {ds.classes - 1}")
+    return int(label)

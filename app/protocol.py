@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from .schemas import validate_client_message
 
-MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model", "fork",
-                 "push", "spotlight", "pause_all", "resume_all", "end")
+MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model", "param",
+                 "fork", "push", "spotlight", "pause_all", "resume_all", "end")
 
 
 def to_json(message) -> str:
@@ -51,7 +51,9 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
     """The first problem of a pydantic error as an `error` message naming the
     field (for a config, the config field itself: "learning_rate")."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    loc = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union"))]
+    # (a union names its member types in the location: "label.constrained-int")
+    loc = [str(p) for p in first["loc"]
+           if not str(p).startswith(("function-", "tagged-union", "constrained-")) and p not in ("int", "float")]
     # A discriminated union puts the message type first in the location.
     if len(loc) > 1 and loc[0] in MESSAGE_TYPES:
         loc = loc[1:]

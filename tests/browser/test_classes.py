@@ -79,7 +79,7 @@ def test_the_board_shows_twelve_live_thumbnails(board, server):
                                    if s["session"] in playing), what="some training to show")
         page.select_option("#sort", "joined")
         lessons = page.locator("#lesson-select option").all_text_contents()
-        assert lessons[1] == "2. Two layers can" and len(lessons) == 7
+        assert lessons[1] == "2. Two layers can" and not [l for l in lessons if "undefined" in l]
         save_shot(page, "board.png")
         # a lesson pushed from the board: every student's session takes it, the board counts
         page.select_option("#lesson-select", "two-layers")
