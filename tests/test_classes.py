@@ -179,3 +179,14 @@ def test_a_fork_goes_on_from_the_source_s_weights_data_and_optimizer():
     dst.train(10)
     for (w1, _), (w2, _) in zip(dst.net.layers, src.net.layers):
         assert np.array_equal(w1, w2)  # same batches, same momentum: the same run
+
+
+def test_a_fork_takes_the_features_too():
+    src = _trained(10, features=["x1", "x2", "x1*x2", "sin(x1)"], hidden_sizes=[8])
+    dst = _trained(2)
+    adopt_fork(dst, fork_state(src))
+    assert dst.inputs_train.shape[1] == 4 and np.array_equal(dst.inputs_train, src.inputs_train)
+    src.train(5)
+    dst.train(5)
+    for (w1, _), (w2, _) in zip(dst.net.layers, src.net.layers):
+        assert np.array_equal(w1, w2)
