@@ -1,5 +1,5 @@
 """The driver's commands to a live session: play, pause, step, reset, config,
-probe, points, model, param. Each runs on the event loop between two training
+probe, points, model, param, fork. Each runs on the event loop between two training
 turns; work on the network goes to the training thread under the session's
 lock. Replies go to the sender; a config change goes to every subscriber.
 """
@@ -14,13 +14,18 @@ from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_conf
 
 
 async def play(live, sub, msg):
-    t = live.training
-    if t.status == "diverged":
+    if not start_playing(live):
         sub.post(error("the network diverged: reset it (or change a setting that "
                        "re-initializes it) before playing", "status"))
-        return
+
+
+def start_playing(live) -> bool:
+    """Play, unless the network diverged (False)."""
+    if live.training.status == "diverged":
+        return False
     live.store.scheduler.join(live)
-    t.running = True
+    live.training.running = True
+    return True
 
 
 async def pause(live, sub, msg):
@@ -67,7 +72,14 @@ async def run_steps(live, n):
 
 
 async def config(live, sub, msg):
-    patch = msg.config
+    refused = await apply_config_patch(live, msg.config)
+    if refused:
+        sub.post(refused)
+
+
+async def apply_config_patch(live, patch: dict):
+    """Validate and apply a partial config (a driver's, or a teacher's push);
+    every subscriber gets the new config. The `error` message if refused."""
     t = live.training
     try:
         clean = live.store.validate_config_patch(patch)
@@ -75,14 +87,13 @@ async def config(live, sub, msg):
         kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
         check_config(new, kept_points, live.store.settings.max_points, live.store.settings.min_classes)
     except ValidationError as exc:
-        sub.post(validation_error(exc, default_field="config"))
-        return
+        return validation_error(exc, default_field="config")
     except ConfigError as exc:
-        sub.post(error(str(exc), exc.field))
-        return
+        return error(str(exc), exc.field)
     reset = await live.locked(t.apply_config, clean)
     for each in live.subscribers:  # viewers see the settings change too
         each.post(config_reply(t.config, reset))
+    return None
 
 
 def labels_fit(t, labels):
@@ -143,10 +154,19 @@ async def param(live, sub, msg):
         sub.post(error(str(exc), exc.field))
 
 
+async def fork(live, sub, msg):
+    """"Make it mine": copy the run in the class's spotlight into this session."""
+    classroom = live.store.classroom
+    refused = await classroom.fork(live, msg.session) if classroom else \
+        error("only a student in a class can fork the run in the spotlight", "session")
+    if refused:
+        sub.post(refused)
+
+
 # message type → handler(live, sub, msg); adding a command is one entry here
 # and its message model in app/schemas.py.
 COMMANDS = {"play": play, "pause": pause, "reset": reset, "step": step, "config": config,
-            "probe": probe, "points": points, "model": model, "param": param}
+            "probe": probe, "points": points, "model": model, "param": param, "fork": fork}
 
 
 async def apply_command(live, sub, msg):

@@ -6,7 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import calculus, catalog, docs, pages, rest, runs, stream
+from .api import calculus, catalog, classes, docs, pages, rest, runs, stream
+from .class_board import Reporter
+from .classroom import Classroom
 from .config import Settings, get_settings
 from .paths import STATIC_DIR
 from .runtime import keep_freed_memory
@@ -21,10 +23,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         store = SessionStore(settings)
         app.state.sessions = store
+        store.classroom = app.state.classroom = Classroom(settings, store)
+        reporter = Reporter(store.classroom)
         await store.start()
+        reporter.start()
         try:
             yield
         finally:
+            reporter.stop()
             await store.stop()
 
     app = FastAPI(
@@ -42,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(catalog.router)
     app.include_router(stream.router)
+    app.include_router(classes.router)
     app.include_router(pages.router)
     app.include_router(calculus.router)
     app.include_router(docs.router)

@@ -446,6 +446,12 @@ class ModelMessage(_Message):
     set: Optional[ModelParams] = None
 
 
+class ForkMessage(_Message):
+    """Copy the run in the class's spotlight (data, settings, weights) into this session."""
+    type: Literal["fork"]
+    session: str = Field(min_length=1, max_length=64)
+
+
 @_lru_cache(maxsize=32)
 def session_models(bounds: SessionBounds) -> tuple:
     """(SessionConfig, ClientMessage) with the ranges of ``bounds``.
@@ -505,7 +511,7 @@ def session_models(bounds: SessionBounds) -> tuple:
 
     ClientMessage = Annotated[
         Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-              ProbeMessage, PointsMessage, ModelMessage, ParamMessage],
+              ProbeMessage, PointsMessage, ModelMessage, ParamMessage, ForkMessage],
         Field(discriminator="type"),
     ]
     return SessionConfig, ClientMessage
@@ -744,3 +750,108 @@ class Catalog(BaseModel):
     limits: SessionLimits = Field(description="the same limits as hello.limits")
     rest_limits: RestLimits
 
+
+# ---- Classes: POST /api/v1/classes, /ws/class (the teacher's board) ----
+# docs/protocol.md shows a real example of each message.
+
+class CreateClassResponse(BaseModel):
+    code: str = Field(description="6 characters without 0/O, 1/I/L; students type it or scan the QR code")
+    teacher_token: str = Field(description="the secret that leads the class (/ws/class?code=&token=)")
+    join_url: str = Field(description="the page a student opens to join")
+    expires_at: str = Field(description="UTC, ISO 8601: the class ends after this much idle time")
+
+
+class LessonGoal(_Message):
+    """A lesson's point: the students whose `metric` is at least `at_least` reached it."""
+    metric: Literal["train_accuracy", "test_accuracy"]
+    at_least: SFloat = Field(ge=0, le=1)
+
+
+class PushedLesson(_Message):
+    id: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=80)
+    goal: Optional[LessonGoal] = None
+
+
+class PushMessage(_Message):
+    """Apply a partial config to every student's session (a lesson: restart and play)."""
+    type: Literal["push"]
+    config: dict
+    lesson: Optional[PushedLesson] = None
+    restart: SBool = False
+
+
+class SpotlightMessage(_Message):
+    """Show one session (a student's or the teacher's own) on every student's page; null releases."""
+    type: Literal["spotlight"]
+    session: Optional[str] = Field(max_length=64)
+
+
+class PauseAllMessage(_Message):
+    type: Literal["pause_all"]
+
+
+class ResumeAllMessage(_Message):
+    type: Literal["resume_all"]
+
+
+class EndClassMessage(_Message):
+    type: Literal["end"]
+
+
+TeacherMessage = Annotated[
+    Union[PushMessage, SpotlightMessage, PauseAllMessage, ResumeAllMessage, EndClassMessage],
+    Field(discriminator="type"),
+]
+
+
+class StudentSummary(BaseModel):
+    session: str
+    name: str = Field(description="as the student typed it (plain text: pages show it as text)")
+    step: Optional[int]
+    loss: Optional[float]
+    train_accuracy: Optional[float]
+    test_accuracy: Optional[float]
+    status: Literal["playing", "paused", "diverged", "disconnected"]
+    help: Optional[Literal["diverged", "dead", "chance"]]
+    thumbnail: Optional[Boundary] = Field(None, description="32×32; only when it changed")
+
+
+class BoardLesson(PushedLesson):
+    reached: Optional[int] = Field(description="students at the goal")
+    of: int
+
+
+class BoardUpdate(BaseModel):
+    type: Literal["board"]
+    code: str
+    students: list[StudentSummary]
+    spotlight: Optional[str]
+    teacher_session: Optional[str]
+    paused: bool
+    lesson: Optional[BoardLesson]
+    expires_at: str
+
+
+class ClassNotice(BaseModel):
+    """On a student's own /ws/session: the class and what the teacher did."""
+    type: Literal["class"]
+    code: str
+    event: Literal["joined", "pushed", "paused", "resumed", "ended"]
+    name: Optional[str] = None
+    paused: Optional[bool] = None
+    teacher_pushed: Optional[dict] = None
+    refused: Optional[str] = None
+
+
+class SpotlightNotice(BaseModel):
+    type: Literal["spotlight"]
+    session: Optional[str] = Field(description="watch it with /ws/session?session=ID&watch=1; null: released")
+    name: Optional[str]
+
+
+class LeadAck(BaseModel):
+    type: Literal["ack"]
+    of: Literal["push", "spotlight", "pause_all", "resume_all"]
+    students: Optional[int] = None
+    session: Optional[str] = None

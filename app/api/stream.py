@@ -1,7 +1,9 @@
 """/ws/session: a thin adapter between a WebSocket and a live session.
 
 `/ws/session` creates a session and drives it; `?session=ID&token=TOKEN`
-resumes one and takes it over; `?session=ID&watch=1` watches one read-only.
+resumes one and takes it over; `?session=ID&watch=1` watches one read-only;
+`?class=CODE&name=NAME` joins a class with a session of one's own (or with
+the resumed one), `?class=CODE&teacher=TOKEN` is the teacher's own run.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from ..live import LiveSession
 from ..protocol import error, parse_client_message, to_json
@@ -39,9 +41,14 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
             live.submit(sub, parsed)
 
 
-async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json"):
+async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json",
+                welcome=None):
+    """Attach a subscriber of ``role``, then ``await welcome(live, sub)`` (the
+    class's messages after hello), and relay until either side ends."""
     sub = Subscriber(role, encoding)
     await live.attach(sub)
+    if welcome is not None:
+        await welcome(live, sub)
 
     async def send(message):  # compact frames are bytes (app/compact.py)
         await (ws.send_bytes if isinstance(message, bytes) else ws.send_text)(message)
@@ -79,13 +86,21 @@ async def _farewell(ws, message):
     await ws.close(code=1000, reason="taken over")
 
 
-def _open(store: SessionStore, session, token, watch):
+async def _open(ws: WebSocket, session, token, watch, klass, name, teacher):
     """(the session, the role) a connection asks for; SessionRefused if it cannot."""
+    store: SessionStore = ws.app.state.sessions
     if watch not in (None, "", "0"):
         return store.watch(session), "viewer"
-    if session is not None:
-        return store.resume(session, token), "driver"
-    return store.create(), "driver"
+    live = store.resume(session, token) if session is not None else None
+    if klass is None:
+        return live or store.create(), "driver"
+    room = ws.app.state.classroom
+    if teacher is not None:
+        return await room.teacher_session(klass, teacher, live), "driver"
+    if live is not None and room.class_of(live.id):
+        return live, "driver"  # a student back in their own session: still in the class
+    address = ws.client.host if ws.client else "unknown"
+    return await room.join(klass, name, address, live), "driver"
 
 
 FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
@@ -93,7 +108,9 @@ FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
 
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None, encoding: str = "json"):
+                         token: str | None = None, watch: str | None = None, encoding: str = "json",
+                         klass: str | None = Query(None, alias="class"), name: str | None = None,
+                         teacher: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
     if encoding not in FRAME_ENCODINGS:
@@ -101,10 +118,11 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
         await websocket.close(code=1008)
         return
     try:
-        live, role = _open(store, session, token, watch)
+        live, role = await _open(websocket, session, token, watch, klass, name, teacher)
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
         return
     live.last_seen = time.monotonic()
-    await serve(websocket, live, role, store.settings.max_message_bytes, encoding)
+    welcome = websocket.app.state.classroom.welcome if role == "driver" else None
+    await serve(websocket, live, role, store.settings.max_message_bytes, encoding, welcome)

@@ -22,6 +22,7 @@ import { Plane, CLASS_COLORS, className } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
+import { Classroom } from "./classroom.js";
 import { mountInside } from "./inside.js";
 import { Busy, Help, Offline, showNotice } from "./overlays.js";
 import { lang, loadLang, t, translatePage } from "./i18n.js";
@@ -95,6 +96,7 @@ let graphLink = null;
 installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 const lessons = new Lessons($(".lessons"), $("#lesson-card"), applyLesson, applyTry);
 chart.onUnpin = () => { savePins(); writeHash(); };
+const classroom = new Classroom(conn, { notify: (text, kind) => notify(text, kind) });
 // Own data in, the run out; and the image view (shown for an image dataset).
 new DataIO($("#dataio"), { conn, config: () => serverConfig, limits: () => limits, notify });
 new ImageView($("#image-view"), { conn, config: () => serverConfig, spec: datasetSpec });
@@ -125,6 +127,7 @@ window.nnpg = {
   get session() { return conn.session; },
   get lang() { return lang(); },
   get limits() { return limits; },
+  get classroom() { return classroom.state; },
 };
 
 // ---------------------------------------------------------------- helpers

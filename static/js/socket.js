@@ -94,7 +94,7 @@ export class Connection extends EventTarget {
     }
     if (this.compact) query.set("encoding", "compact");
     const q = query.toString();
-    return q ? `${url}?${q}` : url;
+    return q ? `${url}${this.path.includes("?") ? "&" : "?"}${q}` : url; // a class's path has a query
   }
 
   connect() {
