@@ -24,9 +24,11 @@ def configure(ws, **config):
     return reply(ws, "config")
 
 
-def step(ws, n=1):
+def step(ws, n=1, at=None):
+    """Step n and return the frame at step ``at`` (default n: from step 0)."""
     send(ws, {"type": "step", "n": n})
-    return next_frame(ws, lambda f: not f["running"] and f["step"] >= n)
+    target = n if at is None else at
+    return next_frame(ws, lambda f: not f["running"] and f["step"] == target)
 
 
 def test_a_linear_regression_session_on_plane_reaches_r2_095(tc):
@@ -77,7 +79,7 @@ def test_l1_applies_live_and_the_reg_loss_follows(tc):
         frame = step(ws, 5)
         l2 = frame["loss"]["reg"]
         assert configure(ws, regularization="l1", reg=0.01)["reset"] is False
-        frame = step(ws, 1)
+        frame = step(ws, 1, at=6)
         assert frame["step"] == 6
         assert frame["loss"]["reg"] == pytest.approx(0.01 * sum(np.abs(w).sum() for w in t.net.weights), rel=1e-9)
         assert l2 != frame["loss"]["reg"]
@@ -128,7 +130,7 @@ def test_frames_carry_the_neurons_view_with_exact_maps_and_edges(tc):
         assert health["layers"][0]["saturated"] is not None and health["layers"][0]["update_ratio"] > 0
         # both views can be switched off, live
         assert configure(ws, neurons=False, health=False)["reset"] is False
-        frame = step(ws, 1)
+        frame = step(ws, 1, at=3)
         assert "neurons" not in frame and "health" not in frame
 
 
