@@ -1,5 +1,5 @@
 """The driver's commands to a live session: play, pause, step, reset, config,
-probe, points, model. Each runs on the event loop between two training
+probe, points, model, param, fork. Each runs on the event loop between two training
 turns; work on the network goes to the training thread under the session's
 lock. Replies go to the sender; a config change goes to every subscriber.
 """
@@ -7,19 +7,25 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from .inside import ParamError
 from .protocol import config_reply, error, validation_error
 from .scheduler import train_for
 from .session_config import DATA_FIELDS, ConfigError, changed_fields, check_config, merge_config
 
 
 async def play(live, sub, msg):
-    t = live.training
-    if t.status == "diverged":
+    if not start_playing(live):
         sub.post(error("the network diverged: reset it (or change a setting that "
                        "re-initializes it) before playing", "status"))
-        return
+
+
+def start_playing(live) -> bool:
+    """Play, unless the network diverged (False)."""
+    if live.training.status == "diverged":
+        return False
     live.store.scheduler.join(live)
-    t.running = True
+    live.training.running = True
+    return True
 
 
 async def pause(live, sub, msg):
@@ -66,28 +72,42 @@ async def run_steps(live, n):
 
 
 async def config(live, sub, msg):
-    patch = msg.config
+    refused = await apply_config_patch(live, msg.config)
+    if refused:
+        sub.post(refused)
+
+
+async def apply_config_patch(live, patch: dict):
+    """Validate and apply a partial config (a driver's, or a teacher's push);
+    every subscriber gets the new config. The `error` message if refused."""
     t = live.training
     try:
         clean = live.store.validate_config_patch(patch)
         new = merge_config(t.config, clean)
         kept_points = 0 if changed_fields(t.config, new) & DATA_FIELDS else len(t.user_points)
-        check_config(new, kept_points, live.store.settings.max_points)
+        check_config(new, kept_points, live.store.settings.max_points, live.store.settings.min_classes)
     except ValidationError as exc:
-        sub.post(validation_error(exc, default_field="config"))
-        return
+        return validation_error(exc, default_field="config")
     except ConfigError as exc:
-        sub.post(error(str(exc), exc.field))
-        return
+        return error(str(exc), exc.field)
     reset = await live.locked(t.apply_config, clean)
     for each in live.subscribers:  # viewers see the settings change too
         each.post(config_reply(t.config, reset))
+    return None
+
+
+def labels_fit(t, labels):
+    """Whether labels fit the session: class indices, or for regression any
+    target (the message's schema keeps those in [-1, 1])."""
+    if t.config.regression:
+        return True
+    return all(type(label) is int and label < t.config.classes for label in labels)
 
 
 async def probe(live, sub, msg):
     t = live.training
-    if msg.label is not None and msg.label >= t.config.classes:
-        sub.post(error(f"label must be between 0 and {t.config.classes - 1}", "label"))
+    if msg.label is not None and not labels_fit(t, [msg.label]):
+        sub.post(error(f"label must be an integer between 0 and {t.config.classes - 1}", "label"))
         return
     width = t.net.sizes[0]
     if len(msg.x) != width:
@@ -116,9 +136,8 @@ async def points(live, sub, msg):
     if msg.clear:
         await live.locked(t.clear_points)
     if msg.add:
-        classes = t.config.classes
-        if any(label >= classes for _, _, label in msg.add):
-            sub.post(error(f"labels must be between 0 and {classes - 1}", "add"))
+        if not labels_fit(t, [label for _, _, label in msg.add]):
+            sub.post(error(f"labels must be integers between 0 and {t.config.classes - 1}", "add"))
             return
         if t.n_points + len(msg.add) > max_points:
             sub.post(error(f"a session holds at most {max_points} points", "add"))
@@ -126,10 +145,28 @@ async def points(live, sub, msg):
         await live.locked(t.add_points, msg.add)
 
 
+async def param(live, sub, msg):
+    """One weight or bias typed by hand: applied to the live network, no reset."""
+    t = live.training
+    try:
+        await live.locked(t.set_parameter, msg.layer, msg.name, list(msg.index), msg.value)
+    except ParamError as exc:
+        sub.post(error(str(exc), exc.field))
+
+
+async def fork(live, sub, msg):
+    """"Make it mine": copy the run in the class's spotlight into this session."""
+    classroom = live.store.classroom
+    refused = await classroom.fork(live, msg.session) if classroom else \
+        error("only a student in a class can fork the run in the spotlight", "session")
+    if refused:
+        sub.post(refused)
+
+
 # message type → handler(live, sub, msg); adding a command is one entry here
 # and its message model in app/schemas.py.
 COMMANDS = {"play": play, "pause": pause, "reset": reset, "step": step, "config": config,
-            "probe": probe, "points": points, "model": model}
+            "probe": probe, "points": points, "model": model, "param": param, "fork": fork}
 
 
 async def apply_command(live, sub, msg):

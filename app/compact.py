@@ -50,10 +50,12 @@ def unfilter_probs(data: bytes, resolution: int, classes: int) -> np.ndarray:
 
 
 def compress_boundary(boundary: dict, level: int = LEVEL) -> tuple[dict, bytes]:
-    """A `u8-probs` boundary → (its fields without data, encoding renamed; the zlib stream)."""
+    """A `u8-probs` (or `u8-values`) boundary → (its fields without data, encoding renamed and
+    the original kept as `decoded`; the zlib stream)."""
     R, C = boundary["resolution"], boundary["classes"]
     probs = np.frombuffer(base64.b64decode(boundary["data"]), np.uint8).reshape(R, R, C)
-    meta = {**{k: v for k, v in boundary.items() if k != "data"}, "encoding": ENCODING}
+    meta = {**{k: v for k, v in boundary.items() if k != "data"}, "encoding": ENCODING,
+            "decoded": boundary["encoding"]}
     return meta, zlib.compress(filter_probs(probs), level)
 
 
@@ -85,6 +87,6 @@ def decode_frame(data: bytes) -> dict:
     if boundary is not None and boundary.get("encoding") == ENCODING:
         raw = zlib.decompress(data[_LENGTH.size + n:])
         probs = unfilter_probs(raw, boundary["resolution"], boundary["classes"])
-        boundary["encoding"] = "u8-probs"
+        boundary["encoding"] = boundary.pop("decoded", "u8-probs")
         boundary["data"] = base64.b64encode(probs.tobytes()).decode("ascii")
     return frame

@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     max_sessions: int = 64
     session_idle_seconds: float = 600.0
     max_session_width: int = 1024        # units per hidden layer
-    max_session_hidden_layers: int = 3
+    max_session_hidden_layers: int = 6
     min_classes: int = 2
     max_classes: int = 10
     max_points: int = 5000
@@ -44,6 +44,14 @@ class Settings(BaseSettings):
 
     # Datasets
     max_dataset_points: int = 5000
+
+    # Classes (/api/v1/classes, /ws/class): a teacher leads, students join by code
+    max_class_students: int = 200
+    max_live_classes: int = 100              # classes at once (each ends after its idle time)
+    class_idle_seconds: float = 3 * 3600.0  # a class nobody has used for this long ends
+    max_name_length: int = 24                # a student's display name, in characters
+    class_joins_per_minute: int = 60         # joins from one address (a classroom shares one)
+    board_interval_seconds: float = 0.5      # how often the teacher's board is updated
 
 
 @lru_cache

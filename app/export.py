@@ -20,11 +20,13 @@ import pprint
 
 import numpy as np
 
-from . import datasets, images
+from . import images
+from .datasets import checks, generators, make, registry, spec
 from .nn import layers, losses, network, optim, regularizers
 
 # Copied into a script in this order (each may use the ones before it).
-SCRIPT_MODULES = (layers, losses, regularizers, network, optim, images, datasets)
+SCRIPT_MODULES = (layers, losses, regularizers, network, optim, images,
+                  spec, checks, generators, registry, make)
 # The settings a script needs, with the names of TrainingConfig.
 SCRIPT_FIELDS = ("dataset", "n_points", "classes", "noise", "test_fraction", "seed", "hidden_sizes",
                  "activation", "init", "loss", "margin", "reg", "learning_rate", "batch_size", "optimizer",
@@ -73,7 +75,7 @@ def _without_imports(source: str) -> str:
 def _module_block(module) -> str:
     name = module.__name__.removeprefix("app.")
     body = _without_imports(inspect.getsource(module))
-    # datasets.py calls the image generators as ``images.<name>``: here that is this file.
+    # the dataset registry calls the image generators as ``images.<name>``: here that is this file.
     tail = "\nimages = sys.modules[__name__]\n" if module is images else ""
     return f"# {'-' * 20} {name} (copied from the playground's source) {'-' * 20}\n{body}\n{tail}"
 

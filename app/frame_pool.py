@@ -9,6 +9,8 @@ holds up everyone else's frames.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +26,10 @@ SLOW_FRAME_WORK = 10**9  # multiply-adds: a few hundred ms
 # The part of the server's time that frames drawn on a thread may take when
 # every session wants more frames than that allows; training has the rest.
 FRAME_SHARE = 0.6
+# Frames sent to a worker process before it has answered; the others wait
+# here, those that serve the most connections first (a run watched by a whole
+# class before one student's own), then in the order they came.
+IN_FLIGHT = 2
 
 
 class FramePool:
@@ -34,6 +40,9 @@ class FramePool:
         self._starting: dict[str, asyncio.Lock] = {}
         self._executor = None
         self._grid = None
+        self._in_flight = {"fast": 0, "slow": 0}
+        self._waiting = {"fast": [], "slow": []}  # heaps of (-connections, order, future)
+        self._order = itertools.count()
 
     async def start(self):
         if self.processes:
@@ -48,9 +57,10 @@ class FramePool:
         for worker in self.workers.values():  # no process outlives the server
             await worker.stop()
 
-    async def draw(self, snapshot, last_seconds=0.0):
+    async def draw(self, snapshot, last_seconds=0.0, connections=1):
         """(the frame's parts, the seconds it took to draw) for ``snapshot``;
-        ``last_seconds``: how long this session's previous frame took."""
+        ``last_seconds``: how long this session's previous frame took;
+        ``connections``: how many connections the frame serves."""
         if self._executor is not None:
             self.scheduler.frame_started()
             try:
@@ -60,21 +70,52 @@ class FramePool:
                 self.scheduler.frame_done()
         slow = last_seconds > SLOW_FRAME_SECONDS or frame_work(snapshot) > SLOW_FRAME_WORK
         lane = "slow" if slow else "fast"
+        await self._turn(lane, connections)
         try:
             return await (await self._worker(lane)).draw(snapshot)
         except FrameWorkerDied:  # killed, out of memory: a new worker, and one more try
             return await (await self._worker(lane)).draw(snapshot)
+        finally:
+            self._next(lane)
 
-    def interval(self, draw_seconds, playing_draw_seconds):
+    async def _turn(self, lane, connections):
+        """Wait until this frame may go to the lane's worker."""
+        if self._in_flight[lane] < IN_FLIGHT:
+            self._in_flight[lane] += 1
+            return
+        turn = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting[lane], (-connections, next(self._order), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._next(lane)  # handed the turn as it was cancelled: pass it on
+            raise
+
+    def _next(self, lane):
+        """A frame of the lane is done: the next waiting one goes."""
+        waiting = self._waiting[lane]
+        while waiting:
+            turn = heapq.heappop(waiting)[2]
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._in_flight[lane] -= 1
+
+    def interval(self, draw_seconds, playing, connections=1):
         """The shortest time between two frames of a session whose frames take
-        ``draw_seconds``, given the draw times of every playing session: its
-        share of the worker that draws it. A worker process is all for frames;
-        a thread gives training the rest of FRAME_SHARE."""
+        ``draw_seconds`` and serve ``connections``, given (draw seconds,
+        connections) of every playing session: its share of the worker that
+        draws it, in proportion to the connections its frames serve (a run
+        watched by a whole class draws for all of them). A worker process is
+        all for frames; a thread gives training the rest of FRAME_SHARE."""
+        connections = max(1, connections)
         if not self.processes:
-            return draw_seconds * max(1, len(playing_draw_seconds)) / FRAME_SHARE
+            total = sum(max(1, c) for _, c in playing)
+            return draw_seconds * max(connections, total) / connections / FRAME_SHARE
         slow = draw_seconds > SLOW_FRAME_SECONDS
-        lane = [s for s in playing_draw_seconds if (s > SLOW_FRAME_SECONDS) == slow]
-        return draw_seconds * max(1, len(lane))
+        total = sum(max(1, c) for s, c in playing if (s > SLOW_FRAME_SECONDS) == slow)
+        return draw_seconds * max(connections, total) / connections
 
     async def _worker(self, lane):
         """The worker process of a lane, started if there is none (or it died)."""

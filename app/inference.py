@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .features import DEFAULT_FEATURES, feature_matrix
 from .nn import Network, example_losses, log_softmax, regularizer, softmax, svm_margins
 
 
@@ -39,16 +40,18 @@ class Inference:
         return out
 
 
-def infer(net: Network, X, y=None, loss="softmax", reg=0.0, margin=1.0) -> Inference:
-    """The forward pass of ``net`` on X (N, D), and with y (N,) the loss terms."""
+def infer(net: Network, X, y=None, loss="softmax", reg=0.0, margin=1.0, regularization="l2") -> Inference:
+    """The forward pass of ``net`` on X (N, D), and with y (N,) the loss terms
+    (y: labels, or for mse real targets (N,) or (N, C); mse has no per-class terms)."""
     scores, cache = net.forward(X)
     result = Inference(scores=scores, probs=softmax(scores), hidden=Network.hidden(cache),
                        predictions=scores.argmax(axis=1))
     if y is not None:
         result.per_example = example_losses(loss, scores, y, margin)
         result.data = float(result.per_example.mean())
-        result.reg = regularizer("l2").value(net.weights, reg) if reg else 0.0
-        result.terms = svm_margins(scores, y, margin) if loss == "svm" else -log_softmax(scores)
+        result.reg = regularizer(regularization).value(net.weights, reg) if reg else 0.0
+        if loss != "mse":
+            result.terms = svm_margins(scores, y, margin) if loss == "svm" else -log_softmax(scores)
     return result
 
 
@@ -61,9 +64,15 @@ def finite(x):
 def probe_values(net: Network, config, x, label=None) -> dict:
     """The `probe` fields at one input x: scores, probabilities, hidden values and
     prediction (float64); with a label, its data loss and each class's term
-    (SVM margins, or −ln p under softmax). Non-finite values become None."""
+    (SVM margins, or −ln p under softmax). Non-finite values become None.
+    The network's inputs are the config's features of x. Regression (mse): the
+    prediction is the predicted value, the label a real target, and
+    `squared_error` (s − y)² comes with the loss ½(s − y)²."""
     X = np.asarray([x], dtype=np.float64)
-    y = None if label is None else np.asarray([label])
+    if X.shape[1] == 2:  # a point of the plane: the network sees its features (an image: its pixels)
+        X = feature_matrix(X, getattr(config, "features", DEFAULT_FEATURES))
+    regression = config.loss == "mse"
+    y = None if label is None else np.asarray([label], dtype=np.float64 if regression else np.int64)
     with np.errstate(all="ignore"):
         res = infer(net, X, y, config.loss, 0.0, config.margin)
     out = {
@@ -71,9 +80,12 @@ def probe_values(net: Network, config, x, label=None) -> dict:
         "scores": [finite(v) for v in res.scores[0]],
         "probs": [finite(v) for v in res.probs[0]],
         "hidden": [[finite(v) for v in h[0]] for h in res.hidden],
-        "prediction": int(res.predictions[0]),
+        "prediction": finite(res.scores[0, 0]) if regression else int(res.predictions[0]),
     }
-    if label is not None:
+    if label is not None and regression:
+        error = float(res.scores[0, 0]) - float(label)
+        out.update(label=float(label), loss=finite(res.per_example[0]), squared_error=finite(error * error))
+    elif label is not None:
         out["label"] = int(label)
         out["loss"] = finite(res.per_example[0])
         out["margins" if config.loss == "svm" else "terms"] = [finite(v) for v in res.terms[0]]

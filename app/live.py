@@ -122,6 +122,33 @@ class LiveSession:
         for task in self.tasks + ([self.drawing] if self.drawing else []):
             task.cancel()
         self.tasks, self.drawing = [], None
+        while not self.commands.empty():  # nothing trains now: queued work runs at once
+            sub, msg = self.commands.get_nowait()
+            if sub is None:
+                asyncio.ensure_future(self._run_work(*msg))
+
+    async def between_turns(self, work):
+        """``await work()`` between two training turns (the runner runs it while
+        the session trains; with no runner, now); its result."""
+        if not self.tasks:
+            return await work()
+        done = asyncio.get_running_loop().create_future()
+        self.commands.put_nowait((None, (work, done)))
+        self.wake_runner.set()
+        return await done
+
+    async def _run_work(self, work, done):
+        self.busy = True
+        try:
+            result = await work()
+            if not done.done():
+                done.set_result(result)
+        except Exception as exc:  # the caller gets it
+            if not done.done():
+                done.set_exception(exc)
+        finally:
+            self.busy = False
+        self.want_frame()
 
     # ---- the runner -----------------------------------------------------------
 
@@ -132,6 +159,9 @@ class LiveSession:
         while True:
             while not self.commands.empty():
                 sub, msg = self.commands.get_nowait()
+                if sub is None:  # work of the class layer (between_turns)
+                    await self._run_work(*msg)
+                    continue
                 if sub is not self.driver:
                     continue  # from a connection that has been taken over
                 self.busy = True
@@ -231,8 +261,8 @@ class LiveSession:
         # Keep to the fps grid (a late frame does not push every later one back),
         # but never owe a burst of frames after a pause; and take no more than
         # this session's share of the frame worker.
-        playing = [s.draw_seconds for s in self.store.playing()]
-        share = self.store.pool.interval(self.draw_seconds, playing)
+        playing = [(s.draw_seconds, len(s.subscribers)) for s in self.store.playing()]
+        share = self.store.pool.interval(self.draw_seconds, playing, len(self.subscribers))
         self.next_frame_at = max(self.next_frame_at + 1.0 / t.config.fps, now, now + share)
         return True
 
@@ -260,7 +290,8 @@ class LiveSession:
         """Draw a frame in the frame pool while this session trains on, and
         offer it to every subscriber."""
         try:
-            parts, self.draw_seconds = await self.store.pool.draw(snapshot, self.draw_seconds)
+            parts, self.draw_seconds = await self.store.pool.draw(snapshot, self.draw_seconds,
+                                                                  len(self.subscribers))
         except Exception:  # a bug must cost this frame, not the session's later ones
             log.exception("drawing a frame failed")
             self.frame_wanted = True

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from .schemas import validate_client_message
 
-MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model")
+MESSAGE_TYPES = ("config", "play", "pause", "step", "reset", "probe", "points", "model", "param",
+                 "fork", "push", "spotlight", "pause_all", "resume_all", "end")
 
 
 def to_json(message) -> str:
@@ -50,7 +51,9 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
     """The first problem of a pydantic error as an `error` message naming the
     field (for a config, the config field itself: "learning_rate")."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    loc = [str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union"))]
+    # (a union names its member types in the location: "label.constrained-int")
+    loc = [str(p) for p in first["loc"]
+           if not str(p).startswith(("function-", "tagged-union", "constrained-")) and p not in ("int", "float")]
     # A discriminated union puts the message type first in the location.
     if len(loc) > 1 and loc[0] in MESSAGE_TYPES:
         loc = loc[1:]
@@ -60,8 +63,9 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
     return error(f"{field}: {first['msg']}" if field else first["msg"], field)
 
 
-def parse_client_message(text: str, max_bytes: int, settings):
-    """A validated client message (with the limits of ``settings``), or an `error` dict."""
+def parse_client_message(text: str, max_bytes: int, settings, validate=None):
+    """A validated client message (with the limits of ``settings``), or an `error`
+    dict; ``validate(data)`` validates another union of messages instead."""
     if len(text) > max_bytes or len(text.encode()) > max_bytes:
         return error(f"message too large (over {max_bytes} bytes)")
     try:
@@ -71,7 +75,7 @@ def parse_client_message(text: str, max_bytes: int, settings):
     if not isinstance(data, dict) or "type" not in data:
         return error("a message is a JSON object with a 'type'", "type")
     try:
-        return validate_client_message(data, settings)
+        return validate(data) if validate else validate_client_message(data, settings)
     except ValidationError as exc:
         return validation_error(exc)
 

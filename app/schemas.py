@@ -15,7 +15,9 @@ from pydantic import field_validator as _field_validator
 from pydantic_core import PydanticCustomError as _FieldError
 
 from .config import Settings
-from .names import ActivationName, DatasetName, InitName, LossName, OptimizerName  # noqa: F401 (re-exported)
+from .view_schemas import Health, Neurons
+from .names import (ActivationName, DatasetName, InitName, LossName, OptimizerName,  # noqa: F401 (re-exported)
+                    RegularizerName)
 
 
 
@@ -32,12 +34,34 @@ from .names import ActivationName, DatasetName, InitName, LossName, OptimizerNam
 # NaN, ±Infinity and overflowing literals (1e400, parsed as inf) are refused.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Matrix = list[list[Number]]
-# Labels are validated as numbers, then must be whole: 2 and 2.0 are class 2, 2.5 is refused.
-Labels = Annotated[
-    list[Number],
-    _WithJsonSchema({"type": "array", "items": {"type": "integer", "minimum": 0},
-                     "description": "class labels 0..C-1, one per row of X"}),
+
+
+# y: class labels for softmax/svm; real targets (N,) or (N, K) for mse. Checked
+# by ForwardRequest._y_values once the loss is known (its element types depend on it).
+Targets = Annotated[
+    list[Union[Number, list[Number]]],
+    _WithJsonSchema({"type": "array", "description": "softmax/svm: class labels 0..C-1, one per row of X; "
+                     "mse: real targets, (N,) for one output or (N, K) for K outputs",
+                     "items": {"anyOf": [{"type": "number"}, {"type": "array", "items": {"type": "number"}}]}}),
 ]
+
+
+def _check_targets(y: list, outputs: Optional[int]) -> list:
+    """mse targets: all reals (N,), for one output, or all rows of K reals (N, K)."""
+    if all(type(v) is list for v in y):
+        for i, row in enumerate(y):
+            if outputs is not None and len(row) != outputs:
+                raise _FieldError("shape_mismatch", f"y[{i}] has {len(row)} targets but the last layer has "
+                                  f"{outputs} outputs")
+        return y
+    bad = next((i for i, v in enumerate(y) if type(v) is list), None)
+    if bad is not None:
+        raise _FieldError("shape_mismatch", f"y[{bad}] is a list but y[0] is a number: send all numbers (N,) "
+                          "or all rows (N, K)")
+    if outputs is not None and outputs != 1:
+        raise _FieldError("shape_mismatch", f"y has one target per row but the last layer has {outputs} "
+                          "outputs: send y as rows of that many targets")
+    return y
 
 
 def _check_matrix(rows: list, name: str) -> list:
@@ -129,10 +153,14 @@ class ForwardRequest(BaseModel):
 
     model: ModelParams
     X: Matrix = Field(description="inputs, shape (N, D): one row per example")
-    y: Optional[Labels] = None
-    loss: LossName = "softmax"
+    # loss comes before y: y's element types depend on it (pydantic validates in this order)
+    loss: LossName = Field("softmax", description="softmax or svm (classification); mse (regression): "
+                           "1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)²")
+    y: Optional[Targets] = None
     reg: float = Field(0.0, ge=0, le=100, strict=True, allow_inf_nan=False,
-                       description="λ in λ Σ W² (weights only)")
+                       description="λ in λR(W) (weights only)")
+    regularization: RegularizerName = Field("l2", description="R(W): l2 = Σ W² (gradient 2λW), "
+                                               "l1 = Σ |W| (gradient λ·sign W)")
     margin: float = Field(1.0, ge=0, le=100, strict=True, allow_inf_nan=False,
                           description="Δ of the svm loss")
 
@@ -152,12 +180,18 @@ class ForwardRequest(BaseModel):
 
     @_field_validator("y")
     @classmethod
-    def _y_labels(cls, y: Optional[list], info: _ValidationInfo) -> Optional[list]:
-        if y is None:
+    def _y_values(cls, y: Optional[list], info: _ValidationInfo) -> Optional[list]:
+        if y is None or "loss" not in info.data:
             return y
         X = info.data.get("X")
         if X is not None and len(y) != len(X):
-            raise _FieldError("shape_mismatch", f"y has {len(y)} labels but X has {len(X)} rows")
+            raise _FieldError("shape_mismatch", f"y has {len(y)} values but X has {len(X)} rows")
+        model = info.data.get("model")
+        if info.data["loss"] == "mse":
+            return _check_targets(y, model.layers[-1].outputs if model is not None else None)
+        bad = next((i for i, v in enumerate(y) if type(v) is list), None)
+        if bad is not None:
+            raise _FieldError("int_type", f"y[{bad}] must be an integer (a class index), not a list")
         labels = _np.asarray(y, dtype=_np.float64)
         bad = _np.flatnonzero(labels != _np.floor(labels))
         if bad.size:
@@ -179,7 +213,8 @@ class ForwardRequest(BaseModel):
     def model_post_init(self, context) -> None:
         self._X = _np.asarray(self.X, dtype=_np.float64)
         if self.y is not None:
-            self._y = _np.asarray(self.y, dtype=_np.float64).astype(_np.int64)
+            y = _np.asarray(self.y, dtype=_np.float64)
+            self._y = y if self.loss == "mse" else y.astype(_np.int64)
 
     @property
     def X_array(self) -> _np.ndarray:
@@ -192,13 +227,14 @@ class ForwardRequest(BaseModel):
     @property
     def count(self) -> int:
         """Numbers in X, y and the model together (the request-size limit counts these)."""
-        return len(self.X) * len(self.X[0]) + (len(self.y) if self.y is not None else 0) + self.model.count
+        targets = 0 if self.y is None else len(self.y) * (len(self.y[0]) if type(self.y[0]) is list else 1)
+        return len(self.X) * len(self.X[0]) + targets + self.model.count
 
 
 class BackwardRequest(ForwardRequest):
-    """As for /forward, with the labels required."""
+    """As for /forward, with the labels (or targets) required."""
 
-    y: Labels
+    y: Targets
 
 
 class StepRequest(BackwardRequest):
@@ -243,13 +279,14 @@ class ForwardResponse(BaseModel):
     loss: Optional[LossBreakdown] = Field(None, description="only with y")
     per_example_loss: Optional[list[float]] = Field(
         None, description="only with y: the N data-loss terms, without reg; their mean is loss.data")
-    accuracy: Optional[float] = Field(None, description="only with y: the fraction of predictions equal to y")
+    accuracy: Optional[float] = Field(None, description="only with y, softmax/svm: the fraction of predictions "
+                                      "equal to y")
+    r2: Optional[float] = Field(None, description="only with y, mse: R² = 1 − Σ(s − y)² / Σ(y − ȳ)²")
 
 
 class BackwardResponse(ForwardResponse):
     loss: LossBreakdown
     per_example_loss: list[float]
-    accuracy: float
     grads: Gradients
 
 
@@ -269,6 +306,27 @@ class CreateModelRequest(BaseModel):
 
 class CreateModelResponse(BaseModel):
     model: ModelValues
+
+
+class LiveLayerValues(BaseModel):
+    """A live layer's W and b: null where a diverged network holds a non-finite number."""
+
+    W: list[list[Optional[float]]]
+    b: list[Optional[float]]
+
+
+class LiveModelValues(BaseModel):
+    activation: ActivationName
+    layers: list[LiveLayerValues]
+
+
+class SessionModel(BaseModel):
+    """A live session's network now: its inputs are `features` of each point (x1, x2)."""
+
+    session: str
+    step: int
+    features: list[str]
+    model: LiveModelValues
 
 
 class ParameterRange(BaseModel):
@@ -296,9 +354,11 @@ class DatasetList(BaseModel):
 class DatasetPoints(BaseModel):
     X: list[list[float]] = Field(description="(N, 2) points; for an image set (N, H·W·Ch) values in [0, 1], "
                                  "each row an image in (height, width, channel) C order")
-    y: list[int] = Field(description="(N,) labels")
+    y: Union[list[int], list[float]] = Field(description="(N,) labels; for a regression dataset real targets "
+                                             "in [-1, 1]")
     test: list[bool] = Field(description="(N,) True for a held-out point")
-    classes: int
+    classes: int = Field(description="regression: 1 (one output)")
+    task: Optional[str] = Field(None, description="regression datasets: \"regression\" (real targets)")
     image_shape: Optional[list[int]] = Field(None, description="an image set's [height, width, channels]")
     class_names: Optional[list[str]] = Field(None, description="an image set's class names, class 0 first")
 
@@ -357,11 +417,26 @@ class ResetMessage(_Message):
     type: Literal["reset"]
 
 
+# A class index, or for a regression session a real target in [-1, 1].
+TargetLabel = Union[Annotated[SInt, Field(ge=0)], Annotated[SFloat, Field(ge=-1, le=1)]]
+FeatureName = Literal["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+
+
 class ProbeMessage(_Message):
     type: Literal["probe"]
     x: list[Coordinate] = Field(min_length=2, max_length=4096,  # the widest input (REST's max_input_width)
                                 description="[x1, x2]; for an image set, the image's H·W·Ch values")
-    label: Optional[Annotated[SInt, Field(ge=0)]] = None
+    label: Optional[TargetLabel] = None
+
+
+class ParamMessage(_Message):
+    """Set one weight or bias of the live network by hand: applied at once, no reset."""
+    type: Literal["param"]
+    layer: SInt = Field(ge=0, description="affine layer, 0 = the first (inputs → first hidden layer)")
+    name: Literal["W", "b"]
+    index: list[Annotated[SInt, Field(ge=0)]] = Field(min_length=1, max_length=2,
+                                                      description="[i, j] for W (input i → unit j), [j] for b")
+    value: SFloat = Field(ge=-1e3, le=1e3)
 
 
 class ModelMessage(_Message):
@@ -369,6 +444,12 @@ class ModelMessage(_Message):
     continue from that model instead (same layer sizes as the session's)."""
     type: Literal["model"]
     set: Optional[ModelParams] = None
+
+
+class ForkMessage(_Message):
+    """Copy the run in the class's spotlight (data, settings, weights) into this session."""
+    type: Literal["fork"]
+    session: str = Field(min_length=1, max_length=64)
 
 
 @_lru_cache(maxsize=32)
@@ -388,7 +469,8 @@ def session_models(bounds: SessionBounds) -> tuple:
 
         dataset: DatasetName = "spiral"
         n_points: SInt = Field(300, ge=1, le=bounds.max_points)
-        classes: SInt = Field(3, ge=bounds.min_classes, le=bounds.max_classes)
+        classes: SInt = Field(3, ge=1, le=bounds.max_classes,
+                              description="2 or more for classification; 1 (one output) for a regression dataset")
         noise: Optional[SFloat] = Field(None, ge=0, le=10, allow_inf_nan=False,
                                        description="null: the dataset's default")
         test_fraction: SFloat = Field(0.2, ge=0, le=0.9, allow_inf_nan=False)
@@ -407,6 +489,12 @@ def session_models(bounds: SessionBounds) -> tuple:
                              description="steps per second; 0: as fast as a fair share allows")
         fps: SFloat = Field(30.0, ge=1, le=60, allow_inf_nan=False)
         grid_resolution: SInt = Field(100, ge=10, le=200)
+        regularization: RegularizerName = Field("l2", description="l2: λΣW²; l1: λΣ|W|")
+        features: list[FeatureName] = Field(default_factory=lambda: ["x1", "x2"], min_length=1, max_length=7,
+                                            description="the network's inputs, computed from (x1, x2)")
+        neurons: SBool = Field(False, description="frames carry the per-neuron maps (`neurons`); the page "
+                               "turns them on while its network diagram is open")
+        health: SBool = Field(True, description="frames carry the network's health (`health`)")
 
     class StepMessage(_Message):
         type: Literal["step"]
@@ -414,7 +502,7 @@ def session_models(bounds: SessionBounds) -> tuple:
 
     class PointsMessage(_Message):
         type: Literal["points"]
-        add: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
+        add: Optional[list[tuple[Coordinate, Coordinate, TargetLabel]]] = Field(
             None, max_length=bounds.max_points)
         clear: SBool = False
         replace: Optional[list[tuple[Coordinate, Coordinate, Annotated[SInt, Field(ge=0)]]]] = Field(
@@ -423,7 +511,7 @@ def session_models(bounds: SessionBounds) -> tuple:
 
     ClientMessage = Annotated[
         Union[ConfigMessage, PlayMessage, PauseMessage, StepMessage, ResetMessage,
-              ProbeMessage, PointsMessage, ModelMessage],
+              ProbeMessage, PointsMessage, ModelMessage, ParamMessage, ForkMessage],
         Field(discriminator="type"),
     ]
     return SessionConfig, ClientMessage
@@ -470,20 +558,24 @@ class HistoryBatch(BaseModel):
     total: list[Optional[float]]
     train_accuracy: list[Optional[float]]
     test_accuracy: list[Optional[float]]
+    train_r2: Optional[list[Optional[float]]] = None
+    test_r2: Optional[list[Optional[float]]] = None
 
 
 class Boundary(BaseModel):
     resolution: int
     extent: tuple[float, float, float, float]
     classes: int
-    encoding: Literal["u8-probs"]
-    data: str = Field(description="base64 of uint8 (R, R, C) in C order, round(255·p)")
+    encoding: Literal["u8-probs", "u8-values"]
+    range: Optional[tuple[float, float]] = Field(None, description="u8-values: the [lo, hi] the bytes span")
+    data: str = Field(description="base64 of uint8 (R, R, C) in C order: round(255·p), or for u8-values "
+                      "round(255·(v − lo)/(hi − lo))")
 
 
 class Points(BaseModel):
     X: Optional[list[tuple[float, float]]] = Field(
         None, description="the points; left out for an image set (GET /api/v1/datasets/{name} has its images)")
-    y: list[int]
+    y: Union[list[int], list[float]] = Field(description="labels, or real targets for regression")
     test: list[bool]
     own: Optional[int] = Field(None, description="how many of the points (the first ones) were loaded with "
                                "points `replace`; the rest were added")
@@ -506,9 +598,10 @@ class ProbeResult(BaseModel):
     scores: list[Optional[float]]
     probs: list[Optional[float]]
     hidden: list[list[Optional[float]]]
-    prediction: int
-    label: Optional[int] = None
+    prediction: Union[int, float, None] = Field(description="the class, or the predicted value for regression")
+    label: Union[int, float, None] = None
     loss: Optional[float] = None
+    squared_error: Optional[float] = Field(None, description="regression: (s − y)²")
     margins: Optional[list[Optional[float]]] = Field(None, description="svm: max(0, s_j − s_y + Δ)")
     terms: Optional[list[Optional[float]]] = Field(None, description="softmax: −ln p_j")
 
@@ -528,6 +621,10 @@ class Frame(BaseModel):
     test_accuracy: Optional[float]
     history: HistoryBatch
     boundary: Optional[Boundary] = Field(None, description="the plane's tasks")
+    train_r2: Optional[float] = None
+    test_r2: Optional[float] = None
+    neurons: Optional[Neurons] = None
+    health: Optional[Health] = None
     templates: Optional[Templates] = Field(None, description="image sets, when changed since last sent")
     confusion: Optional[list[list[int]]] = Field(
         None, description="image sets: C×C counts on the test split, rows true class, columns predicted")
@@ -621,7 +718,7 @@ class TaskEntry(BaseModel):
 class FieldRange(BaseModel):
     """A session config field's default and range (null: no bound; a registry name has none)."""
 
-    default: int | float | str | list[int] | None
+    default: bool | int | float | str | list[int] | list[str] | None
     min: int | float | None = None
     max: int | float | None = None
     min_exclusive: bool = False
@@ -653,3 +750,108 @@ class Catalog(BaseModel):
     limits: SessionLimits = Field(description="the same limits as hello.limits")
     rest_limits: RestLimits
 
+
+# ---- Classes: POST /api/v1/classes, /ws/class (the teacher's board) ----
+# docs/protocol.md shows a real example of each message.
+
+class CreateClassResponse(BaseModel):
+    code: str = Field(description="6 characters without 0/O, 1/I/L; students type it or scan the QR code")
+    teacher_token: str = Field(description="the secret that leads the class (/ws/class?code=&token=)")
+    join_url: str = Field(description="the page a student opens to join")
+    expires_at: str = Field(description="UTC, ISO 8601: the class ends after this much idle time")
+
+
+class LessonGoal(_Message):
+    """A lesson's point: the students whose `metric` is at least `at_least` reached it."""
+    metric: Literal["train_accuracy", "test_accuracy"]
+    at_least: SFloat = Field(ge=0, le=1)
+
+
+class PushedLesson(_Message):
+    id: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=80)
+    goal: Optional[LessonGoal] = None
+
+
+class PushMessage(_Message):
+    """Apply a partial config to every student's session (a lesson: restart and play)."""
+    type: Literal["push"]
+    config: dict
+    lesson: Optional[PushedLesson] = None
+    restart: SBool = False
+
+
+class SpotlightMessage(_Message):
+    """Show one session (a student's or the teacher's own) on every student's page; null releases."""
+    type: Literal["spotlight"]
+    session: Optional[str] = Field(max_length=64)
+
+
+class PauseAllMessage(_Message):
+    type: Literal["pause_all"]
+
+
+class ResumeAllMessage(_Message):
+    type: Literal["resume_all"]
+
+
+class EndClassMessage(_Message):
+    type: Literal["end"]
+
+
+TeacherMessage = Annotated[
+    Union[PushMessage, SpotlightMessage, PauseAllMessage, ResumeAllMessage, EndClassMessage],
+    Field(discriminator="type"),
+]
+
+
+class StudentSummary(BaseModel):
+    session: str
+    name: str = Field(description="as the student typed it (plain text: pages show it as text)")
+    step: Optional[int]
+    loss: Optional[float]
+    train_accuracy: Optional[float]
+    test_accuracy: Optional[float]
+    status: Literal["playing", "paused", "diverged", "disconnected"]
+    help: Optional[Literal["diverged", "dead", "chance"]]
+    thumbnail: Optional[Boundary] = Field(None, description="32×32; only when it changed")
+
+
+class BoardLesson(PushedLesson):
+    reached: Optional[int] = Field(description="students at the goal")
+    of: int
+
+
+class BoardUpdate(BaseModel):
+    type: Literal["board"]
+    code: str
+    students: list[StudentSummary]
+    spotlight: Optional[str]
+    teacher_session: Optional[str]
+    paused: bool
+    lesson: Optional[BoardLesson]
+    expires_at: str
+
+
+class ClassNotice(BaseModel):
+    """On a student's own /ws/session: the class and what the teacher did."""
+    type: Literal["class"]
+    code: str
+    event: Literal["joined", "pushed", "paused", "resumed", "ended"]
+    name: Optional[str] = None
+    paused: Optional[bool] = None
+    teacher_pushed: Optional[dict] = None
+    refused: Optional[str] = None
+
+
+class SpotlightNotice(BaseModel):
+    type: Literal["spotlight"]
+    session: Optional[str] = Field(description="watch it with /ws/session?session=ID&watch=1; null: released")
+    name: Optional[str]
+
+
+class LeadAck(BaseModel):
+    type: Literal["ack"]
+    of: Literal["push", "spotlight", "pause_all", "resume_all"]
+    students: Optional[int] = None
+    session: Optional[str] = None

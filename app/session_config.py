@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from .datasets import DATASETS, DatasetSpec
+from .features import DEFAULT_FEATURES, check_features
 
 # Fields that apply to the running network; every other field rebuilds it.
 LIVE_FIELDS = frozenset({
     "learning_rate", "reg", "loss", "margin", "batch_size", "optimizer",
-    "speed", "fps", "grid_resolution",
+    "speed", "fps", "grid_resolution", "regularization", "neurons", "health",
 })
 # Fields that define the points; changing one also drops user-added points.
 DATA_FIELDS = frozenset({"dataset", "n_points", "classes", "noise", "seed", "test_fraction"})
@@ -37,10 +38,18 @@ class TrainingConfig:
     speed: float = 0.0
     fps: float = 30.0
     grid_resolution: int = 100
+    regularization: str = "l2"
+    features: list = field(default_factory=lambda: list(DEFAULT_FEATURES))
+    neurons: bool = False   # frames carry the per-neuron maps (the page asks for them)
+    health: bool = True     # frames carry the network's health
 
     def __post_init__(self):
         if self.noise is None:
             self.noise = DATASETS[self.dataset].default_noise
+
+    @property
+    def regression(self):
+        return DATASETS[self.dataset].task == "regression"
 
     def to_dict(self):
         return asdict(self)
@@ -65,6 +74,14 @@ def merge_config(config: TrainingConfig, patch: dict) -> TrainingConfig:
         patch.setdefault("noise", spec.default_noise)
         if "classes" not in patch and not spec.min_classes <= config.classes <= spec.max_classes:
             patch["classes"] = spec.default_classes
+        # regression takes the mse loss; back to classification, softmax
+        if "loss" not in patch and (spec.task == "regression") != (config.loss == "mse"):
+            patch["loss"] = "mse" if spec.task == "regression" else "softmax"
+    if "features" in patch:
+        try:
+            patch["features"] = check_features(patch["features"])
+        except ValueError as e:
+            raise ConfigError("features", str(e)) from None
     return replace(config, **patch)
 
 
@@ -92,12 +109,16 @@ class ConfigError(ValueError):
         self.field = field
 
 
-def check_config(config: TrainingConfig, extra_points=0, max_points=5000):
-    """Cross-field checks the per-field ranges cannot express."""
+def check_config(config: TrainingConfig, extra_points=0, max_points=5000, min_classes=2):
+    """Cross-field checks the per-field ranges cannot express. ``min_classes``
+    (Settings) bounds classification; a regression dataset has one output."""
     spec = DATASETS[config.dataset]
-    if not spec.min_classes <= config.classes <= spec.max_classes:
-        raise ConfigError("classes", f"{config.dataset} takes {spec.min_classes} to "
-                                     f"{spec.max_classes} classes")
+    if (spec.task == "regression") != (config.loss == "mse"):
+        raise ConfigError("loss", f"the {spec.task} dataset {config.dataset} takes the loss "
+                                  + ("mse" if spec.task == "regression" else "softmax or svm"))
+    least = spec.min_classes if spec.task == "regression" else max(spec.min_classes, min_classes)
+    if not least <= config.classes <= spec.max_classes:
+        raise ConfigError("classes", f"{config.dataset} takes {least} to {spec.max_classes} classes")
     if config.noise > spec.max_noise:
         raise ConfigError("noise", f"noise for {config.dataset} must be at most {spec.max_noise}")
     if config.n_points < config.classes:

@@ -59,6 +59,7 @@ class SessionStore:
         self.pool = FramePool(settings.frame_process, self.scheduler)
         self._reaper = None
         self._catalog = None
+        self.classroom = None  # the classes (app/classroom.py), set by the app
 
     async def start(self):
         self.scheduler.start()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .datasets import DATASETS
+from .nn import r2_score
 
 
 def accuracy(scores, y):
@@ -33,14 +34,19 @@ class Task:
     # mini-batch steps or more, so its curve is recorded less often.
     record_share: float | None = None
 
-    def input_width(self, dataset) -> int:
+    def input_width(self, dataset, features=None) -> int:
+        """The network's input width: on the plane, one per feature of (x1, x2)."""
+        if self.input == "plane" and features is not None:
+            return len(features)
         return int(dataset.X.shape[1])
 
     def output_width(self, config) -> int:
         return int(config.classes)
 
     def score(self, scores: np.ndarray, y: np.ndarray):
-        """The task's metric of scores (N, C) against targets y (N,)."""
+        """The task's metric of scores (N, C) against targets y (N,): accuracy, or R²."""
+        if self.metric == "r2":
+            return r2_score(scores, y) if len(y) else None
         return accuracy(scores, y)
 
 
@@ -50,7 +56,14 @@ TASKS = {
         label={"en": "Classification on the plane", "zh": "平面上的分类"},
         losses=("softmax", "svm"),
         metric="accuracy",
-        views=("boundary",),
+        views=("boundary", "neurons", "health"),
+    ),
+    "regression": Task(
+        name="regression",
+        label={"en": "Regression on the plane", "zh": "平面上的回归"},
+        losses=("mse",),
+        metric="r2",
+        views=("boundary", "neurons", "health"),
     ),
     "images": Task(
         name="images",

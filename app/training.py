@@ -13,81 +13,20 @@ import time
 
 import numpy as np
 
-from .boundary import data_extent
+from .boundary import BoundaryGrid, data_extent
 from .datasets import DATASETS, add_points, make_dataset, points_dataset
+from .features import feature_matrix
+from .health import StepWatch
+from .history import HISTORY_KEYS, HISTORY_LIMIT, REGRESSION_HISTORY_KEYS, History  # noqa: F401
 from .image_views import test_confusion
 from .inference import finite, probe_values
+from .inside import model_payload, set_parameter
 from .nn import BatchSampler, Network, make_optimizer
 from .session_config import (CONFIG_FIELDS, DATA_FIELDS, LIVE_FIELDS, ConfigError,  # noqa: F401
                              TrainingConfig, changed_fields, check_config, merge_config)
 from .tasks import task_of
-from .boundary import BoundaryGrid
 from .subscribers import BuiltFrame, Subscriber
 from .views import FrameSnapshot, evaluate, frame_body, render_parts, sticky_parts
-
-HISTORY_KEYS = ("step", "data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy")
-HISTORY_LIMIT = 2000  # points kept; past it every other point is dropped
-
-
-class History:
-    """Loss and accuracy per recorded step, thinned to stay under HISTORY_LIMIT.
-
-    Every ``stride``-th step is recorded; when the kept points pass the limit
-    every other one is dropped and the stride doubles, so the curve stays dense
-    at the start and bounded in memory however long the run. Each point has a
-    sequence number, so that every connection reads the history through its
-    own cursor (``tail()``), and nothing is consumed by reading it.
-    """
-
-    _generations = iter(range(1, 1 << 62))
-
-    def __init__(self):
-        self.points = {k: [] for k in HISTORY_KEYS}
-        self.seq = []
-        self.stride = 1
-        self.recorded = 0
-        self.generation = next(History._generations)  # a new history: every cursor starts over
-
-    def due(self, step):
-        return step % self.stride == 0
-
-    def record(self, **values):
-        for k in HISTORY_KEYS:
-            v = values[k] if k == "step" else finite(values[k]) if values[k] is not None else None
-            self.points[k].append(v)
-        self.recorded += 1
-        self.seq.append(self.recorded)
-        if len(self.seq) > HISTORY_LIMIT:
-            for k in HISTORY_KEYS:
-                self.points[k] = self.points[k][::2]
-            self.seq = self.seq[::2]
-            self.stride *= 2
-
-    def take_unsent(self):
-        """The points recorded since the last call (a notebook's reader; the
-        server's connections each read through their own cursor)."""
-        tail = self.tail(getattr(self, "_taken", (0, 0)))
-        self._taken = self.cursor()
-        return tail["points"]
-
-    def cursor(self):
-        """A cursor past every point recorded so far."""
-        return (self.generation, self.recorded)
-
-    def tail(self, cursor=(0, 0)):
-        """The points after ``cursor`` (all of them for another generation), as
-        {"generation", "seq", "points"}: a copy, safe to read elsewhere."""
-        generation, last = cursor
-        start = 0
-        if generation == self.generation:
-            start = len(self.seq)
-            while start > 0 and self.seq[start - 1] > last:
-                start -= 1
-        return {"generation": self.generation, "seq": self.seq[start:],
-                "points": {k: v[start:] for k, v in self.points.items()}}
-
-    def __len__(self):
-        return len(self.seq)
 
 
 class TrainingSession:
@@ -123,21 +62,34 @@ class TrainingSession:
         self.X_test, self.y_test = ds.X[ds.test], ds.y[ds.test]
         self.extent = data_extent(base.X) if base.X.shape[1] == 2 else None  # the plane's box
         self.points_version += 1
+        self._build_inputs()
+
+    def _build_inputs(self):
+        """The network's inputs: on the plane the chosen features of the training and test
+        points; an image set's pixels as they are."""
+        if DATASETS[self.config.dataset].kind != "points":
+            self.inputs_train, self.inputs_test = self.X_train, self.X_test
+            return
+        features = self.config.features
+        self.inputs_train = feature_matrix(self.X_train, features)
+        self.inputs_test = feature_matrix(self.X_test, features)
 
     def reinitialize(self):
         """A fresh network from the seed; step, epoch, history and status cleared."""
         c = self.config
         self.task = task_of(c.dataset)
-        sizes = [self.task.input_width(self.dataset), *c.hidden_sizes, self.task.output_width(c)]
+        self._build_inputs()
+        sizes = [self.task.input_width(self.dataset, c.features), *c.hidden_sizes, self.task.output_width(c)]
         self.net = Network.create(sizes, c.activation, c.init, c.seed)
         self.optimizer = make_optimizer(c.optimizer)
         self.sampler = BatchSampler(len(self.y_train), c.batch_size, np.random.default_rng([c.seed, 1]))
         self.step_count = 0
         self.epoch = 0
         self.status = "ok"
-        self.history = History()
+        self.history = History(REGRESSION_HISTORY_KEYS if self.task.metric == "r2" else HISTORY_KEYS)
         self.version += 1
         self.last = None  # the newest step's losses
+        self.watch = StepWatch()  # for the health view
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
         self._recent = None   # image tasks: (step, values, confusion) of the newest evaluation
@@ -148,7 +100,7 @@ class TrainingSession:
         new = merge_config(self.config, patch)
         changed = changed_fields(self.config, new)
         self.config = new
-        if self.probe_point is not None and (self.probe_point[1] or 0) >= new.classes:
+        if self.probe_point is not None and not new.regression and (self.probe_point[1] or 0) >= new.classes:
             self.probe_point = (self.probe_point[0], None)  # that class no longer exists
         if changed & DATA_FIELDS:
             self.user_points, self.own_points = [], None
@@ -169,7 +121,8 @@ class TrainingSession:
 
     def add_points(self, points):
         """Add user points (x1, x2, label) as training points; the network keeps training."""
-        self.user_points.extend((float(a), float(b), int(k)) for a, b, k in points)
+        label = float if self.config.regression else int
+        self.user_points.extend((float(a), float(b), label(k)) for a, b, k in points)
         self._rebuild_training_data()
 
     def clear_points(self):
@@ -215,12 +168,14 @@ class TrainingSession:
     def _one_step(self):
         c = self.config
         idx, epoch_end = self.sampler.next()
-        X, y = (self.X_train, self.y_train) if idx is None else (self.X_train[idx], self.y_train[idx])
-        res = self.net.loss(X, y, c.loss, c.reg, c.margin)
+        X, y = (self.inputs_train, self.y_train) if idx is None else (self.inputs_train[idx], self.y_train[idx])
+        res = self.net.loss(X, y, c.loss, c.reg, c.margin, regularization=c.regularization)
         if not math.isfinite(res.total):
             self._diverge(res)
             return
+        before = self.watch.before_step(self.net.weights) if c.health else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
+        self.watch.after_step(self.net.weights, before, res.total)
         self.step_count += 1
         self.version += 1
         self.epoch += epoch_end
@@ -235,20 +190,21 @@ class TrainingSession:
         self.running = False
         self.last = res
         self.history.record(step=self.step_count, data_loss=res.data_loss, reg_loss=res.reg_loss,
-                            total=res.total, train_accuracy=None, test_accuracy=None)
+                            total=res.total)
 
     def _record(self, res, full_batch):
         """A history point for this step. A task with a ``record_share`` waits
         before the next one so that evaluating takes at most that share of
         the training time."""
         start = time.perf_counter()
-        data, reg, train_acc, test_acc = self._summarize(res, full_batch)
+        data, reg, train, test = self._summarize(res, full_batch)
+        metric = "r2" if self.task.metric == "r2" else "accuracy"
         share = self.task.record_share
         if share is not None:
             end = time.perf_counter()
             self._next_record_at = end + (end - start) * (1 - share) / share
         self.history.record(step=self.step_count, data_loss=data, reg_loss=reg, total=data + reg,
-                            train_accuracy=train_acc, test_accuracy=test_acc)
+                            **{f"train_{metric}": train, f"test_{metric}": test})
 
     def _summarize(self, res, full_batch):
         """(data loss, λR(W), train accuracy, test accuracy) at this step. Full
@@ -259,7 +215,7 @@ class TrainingSession:
         else:
             score = self.task.score
             values = (res.data_loss, res.reg_loss, score(res.scores, self.y_train),
-                      score(self.net.scores(self.X_test), self.y_test) if len(self.y_test) else None)
+                      score(self.net.scores(self.inputs_test), self.y_test) if len(self.y_test) else None)
             self._summary = (self.step_count, self.config, self.dataset, values)
         if "confusion" in self.task.views:
             self._recent = (self.step_count, values, test_confusion(self.net, self.dataset))
@@ -300,8 +256,26 @@ class TrainingSession:
             dataset=self.dataset if summary is None else None,  # only evaluate() needs it
             version=self.version, step=self.step_count, epoch=self.epoch, running=self.running,
             status=self.status, probe_point=self.probe_point, summary=summary,
-            reuse=reuse or {}, image_shape=spec.image_shape,
+            reuse=reuse or {}, image_shape=spec.image_shape, grads=self._last_grads(), health=self.health(),
             recent=recent and (recent[0], recent[2]) if summary is not None else None)
+
+    def _last_grads(self):
+        if not self.config.neurons or self.last is None:
+            return None
+        return [(dw.copy(), db.copy()) for dw, db in self.last.grads]
+
+    def health(self):
+        """The health view of the last step, or None (off, or no step yet)."""
+        c = self.config
+        if not c.health or self.last is None or self.status != "ok":
+            return None
+        return self.watch.view(self.net, self.last, c.optimizer, c.learning_rate, c.init)
+
+    def set_parameter(self, layer, name, index, value):
+        """A hand edit of one weight or bias: applied now, training goes on from it."""
+        set_parameter(self.net, layer, name, index, value)
+        self.version += 1     # the views drawn from the network are out of date
+        self._summary = None  # the kept values are of the network before the edit
 
     def frame_text(self):
         """One `frame` message's JSON text, drawn here and now, with the history
@@ -346,5 +320,4 @@ class TrainingSession:
 
     def model(self):
         """The network in the REST v1 model format (POST it to /api/v1/forward as it is)."""
-        return {"activation": self.net.activation,
-                "layers": [{"W": W.tolist(), "b": b.tolist()} for W, b in self.net.layers]}
+        return model_payload(self.net)

@@ -1,8 +1,9 @@
 """What a frame shows: a snapshot of a session, and the registry of views drawn from it.
 
 A frame has a head (step, status, loss, metrics, probe) and views: the
-decision boundary today; per-neuron maps, image templates and confusion
-matrices are views too. Each view says whether it applies to a snapshot, how
+decision boundary (or, for regression, the predicted value over the plane),
+the per-neuron maps with their edges (`neurons`) and the network's health
+(`health`); image templates and confusion matrices are views too. Each view says whether it applies to a snapshot, how
 much work it is (so that the frame pool can send a slow frame to its slow
 lane) and its key: two snapshots with the same key give the same view, so a
 view whose key has not changed is not drawn again but reused as it was sent.
@@ -20,8 +21,11 @@ import numpy as np
 
 from . import compact
 from .boundary import BoundaryGrid, grid_work
+from .features import DEFAULT_FEATURES, feature_matrix
 from .image_views import MAX_TEMPLATES, templates, test_confusion
 from .inference import finite, probe_values
+from .inside import field_view, neurons_view
+from .neurons import MAP_RESOLUTION
 from .nn import Network, example_losses, regularizer
 from .protocol import join_object, json_with_data, to_json
 from .session_config import TrainingConfig
@@ -44,6 +48,8 @@ class FrameSnapshot:
     probe_point: tuple | None
     summary: tuple | None = None  # (data, reg, train metric, test metric), when known
     reuse: dict = field(default_factory=dict)  # view name → its text, unchanged since sent
+    grads: list | None = None     # the last step's [(dW, db)], for the neurons view's edges
+    health: dict | None = None    # the health view, computed with the snapshot (it needs the last batch)
     image_shape: tuple | None = None  # an image set's (H, W, Ch)
     recent: tuple | None = None   # (step, confusion) of the newest evaluation, with the summary
     drawn: dict = field(default_factory=dict)  # what two views share, computed once per snapshot
@@ -67,9 +73,34 @@ def _boundary_key(snap: FrameSnapshot):
     return (snap.version, snap.config.grid_resolution, tuple(snap.extent))
 
 
+def _plain_plane(snap: FrameSnapshot):
+    """Whether the boundary's fast paths apply: class probabilities of a network on (x1, x2) itself."""
+    return snap.task.metric != "r2" and list(snap.config.features) == list(DEFAULT_FEATURES)
+
+
 def _render_boundary(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    c = snap.config
     with np.errstate(all="ignore"):
-        return json_with_data(grid.encode(snap.net, snap.extent, snap.config.grid_resolution))
+        if _plain_plane(snap):
+            return json_with_data(grid.encode(snap.net, snap.extent, c.grid_resolution))
+        return json_with_data(field_view(snap.net, snap.extent, c.grid_resolution, c.features,
+                                         regression=snap.task.metric == "r2"))
+
+
+def _boundary_work(snap: FrameSnapshot):
+    if _plain_plane(snap):
+        return grid_work(snap.net, snap.config.grid_resolution)
+    return _forward_work(snap.net, snap.config.grid_resolution ** 2)
+
+
+def _forward_work(net: Network, points):
+    sizes = net.sizes
+    return points * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _render_neurons(snap: FrameSnapshot, grid: BoundaryGrid) -> str:
+    with np.errstate(all="ignore"):
+        return to_json(neurons_view(snap.net, snap.extent, snap.config.features, snap.grads))
 
 
 # While playing, templates are redrawn at most this often, and large ones less
@@ -134,8 +165,22 @@ VIEWS = {
         name="boundary",
         applies=lambda snap: "boundary" in snap.task.views,
         key=_boundary_key,
-        work=lambda snap: grid_work(snap.net, snap.config.grid_resolution),
+        work=_boundary_work,
         render=_render_boundary,
+    ),
+    "neurons": View(
+        name="neurons",
+        applies=lambda snap: "neurons" in snap.task.views and snap.config.neurons and snap.status == "ok",
+        key=lambda snap: (snap.version, tuple(snap.extent), tuple(snap.config.features), snap.grads is None),
+        work=lambda snap: _forward_work(snap.net, MAP_RESOLUTION ** 2),
+        render=_render_neurons,
+    ),
+    "health": View(
+        name="health",
+        applies=lambda snap: "health" in snap.task.views and snap.health is not None,
+        key=lambda snap: (snap.version,),
+        work=lambda snap: 0,
+        render=lambda snap, grid: to_json(snap.health),
     ),
     "templates": View(
         name="templates",
@@ -179,13 +224,14 @@ def frame_work(snap: FrameSnapshot) -> int:
 def evaluate(net: Network, config: TrainingConfig, task: Task, dataset):
     """(data loss on the training points, λR(W), train metric, test metric)."""
     with np.errstate(all="ignore"):
-        scores = net.scores(dataset.X)
+        inputs = feature_matrix(dataset.X, config.features) if task.input == "plane" else dataset.X
+        scores = net.scores(inputs)
         test = dataset.test
         train_scores, test_scores = scores[~test], scores[test]
         y_train, y_test = dataset.y[~test], dataset.y[test]
         data = float(example_losses(config.loss, train_scores, y_train, config.margin).mean()) \
             if len(y_train) else 0.0
-        reg = regularizer("l2").value(net.weights, config.reg)
+        reg = regularizer(config.regularization).value(net.weights, config.reg)
     return data, reg, task.score(train_scores, y_train), task.score(test_scores, y_test)
 
 
@@ -202,6 +248,9 @@ def render_head(snap: FrameSnapshot) -> str:
         "train_accuracy": None if train is None else finite(train),
         "test_accuracy": None if test is None else finite(test),
     }
+    if snap.task.metric == "r2":  # R² instead of accuracy
+        head["train_r2"], head["test_r2"] = head["train_accuracy"], head["test_accuracy"]
+        head["train_accuracy"] = head["test_accuracy"] = None
     if snap.probe_point is not None:
         head["probe"] = probe_values(snap.net, snap.config, *snap.probe_point)
     return to_json(head)

@@ -41,6 +41,11 @@ time (the exit status is 0 whatever the figures). In one run:
    carried templates; and on `digits` at its defaults, the seconds from `play`
    to a test accuracy of 0.95 (64 -> 100 -> 10 ReLU) and 0.90 (linear 64 -> 10).
    `--images` runs this part alone.
+7. the per-neuron maps (the `neurons` view) and the `health` view, which
+   the page asks for (the 30 sessions of 4 have them on; health is on by default): in
+   process, the time to draw the neurons view against the boundary's, and
+   their ratio, for 1 x 8 and 1 x 100 units; over the WebSocket, one session
+   of each with the views on and off: frames/s and steps/s.
 
 The server is a real uvicorn subprocess on a free port. By default it is this
 file run with --serve: `python -m app` (app.__main__.main: the same uvicorn
@@ -458,6 +463,68 @@ def bench_in_process(reps):
                     "deflate": len(deflate(text.encode())), "compact": len(compact(frame))}
     res["sizes"] = sizes
     return res
+
+
+def bench_maps_in_process(reps):
+    """Medians (ms) of drawing the neurons view and the boundary (each as the frame
+    worker draws it, JSON text included), for 1 x 8 and 1 x 100 units."""
+    from threadpoolctl import threadpool_limits
+
+    from app.boundary import BoundaryGrid
+    from app.session_config import TrainingConfig
+    from app.training import TrainingSession
+    from app.views import VIEWS
+
+    out = {}
+    with threadpool_limits(1):
+        for width in MAP_WIDTHS:
+            t = TrainingSession(TrainingConfig(hidden_sizes=[width], neurons=True))
+            t.train(1000)
+            snap, grid = t.snapshot(), BoundaryGrid()
+            cases = {name: (lambda view=VIEWS[name]: view.render(snap, grid)) for name in ("boundary", "neurons")}
+            times = {name: [] for name in cases}
+            for _ in range(3):
+                for fn in cases.values():
+                    fn()
+            for _ in range(reps):
+                for name, fn in cases.items():
+                    a = time.perf_counter()
+                    fn()
+                    times[name].append(time.perf_counter() - a)
+            out[width] = {name: median_ms(v) for name, v in times.items()}
+            out[width]["bytes"] = len(cases["neurons"]())
+    return out
+
+
+MAP_WIDTHS = (8, 100)
+MAPS_ON = {"neurons": True}  # the page's sessions: its network diagram asks for the maps
+
+
+async def bench_maps(url, port, pid, seconds, warm, probe):
+    """One session at a time, 1 x 8 then 1 x 100 units, with the neurons and health views on and off."""
+    out = {}
+    for width in MAP_WIDTHS:
+        for on in (True, False):
+            config = {"hidden_sizes": [width], "neurons": on, "health": on}
+            run = await bench_many(url, port, pid, 1, seconds, warm, probe, configs=[config])
+            out[(width, on)] = (run["fps"][0], run["steps"][0])
+    return out
+
+
+def report_maps(inproc, maps, n, many, seconds):
+    print(f"\n[per-neuron maps and health]  the neurons view (20 x 20 maps, at most 8 units a layer) "
+          f"against the boundary (100 x 100); {seconds:g} s windows")
+    for width in MAP_WIDTHS:
+        r = inproc[width]
+        row(f"1 x {width} units: neurons view / boundary (in process)",
+            f"{r['neurons']:.2f} / {r['boundary']:.2f} ms", "ratio <= 1 " + verdict(r["neurons"] <= r["boundary"]),
+            f"ratio {r['neurons'] / r['boundary']:.2f}; {r['bytes']:,} bytes of JSON")
+    for width in MAP_WIDTHS:
+        on, off = maps[(width, True)], maps[(width, False)]
+        row(f"1 x {width} units, one session: frames/s with / without the views",
+            f"{on[0]:.1f} / {off[0]:.1f}", "", f"steps/s {on[1]:,.0f} / {off[1]:,.0f}")
+    row(f"{n} sessions with the views on (the default): frames/s per session min / median",
+        f"{min(many['fps']):.1f} / {statistics.median(many['fps']):.1f}", "", "the run of section 4")
 
 
 # ---------------------------------------------------------------------------
@@ -911,7 +978,8 @@ def report_viewers(v, probe, seconds):
 
 
 def report_many(many, n, probe, seconds):
-    print(f"\n[{n} sessions playing at once]  default setting each; {seconds:g} s window after warm-up")
+    print(f"\n[{n} sessions playing at once]  default setting each (per-neuron maps and health on); "
+          f"{seconds:g} s window after warm-up")
     rate_rows(many, ">= 10 each ")
     row("gap between two frames of one session", f"{many['gap'] * 1e3:.0f} ms longest", "",
         f"median {many['typical_gap'] * 1e3:.0f} ms")
@@ -931,20 +999,22 @@ async def bench_server(args, seconds, warm, env=None):
     proc = start_server(port, args.plain_server, env)
     probe = not args.plain_server
     url = f"ws://127.0.0.1:{port}/ws/session"
-    one = viewers = huge = None
+    one = viewers = huge = maps = None
     try:
         if not env:
             one = await bench_one(url, port, proc.pid, seconds, warm, probe)
             if args.viewers:  # as JSON text, then as the page takes them (compact binary)
                 viewers = [await bench_viewers(url, port, proc.pid, args.viewers, seconds, warm, probe,
                                                encoding) for encoding in ("json", "compact")]
-        many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe)
+        many = await bench_many(url, port, proc.pid, args.sessions, seconds, warm, probe,
+                                configs=[MAPS_ON] * args.sessions)
         if not args.no_huge:
             huge = await bench_many(url, port, proc.pid, 1 + BESIDE_HUGE, seconds, max(warm, 2.0),
                                     probe, configs=[HUGE])
+        maps = None if env else await bench_maps(url, port, proc.pid, seconds, warm, probe)
     finally:
         stop_server(proc)
-    return {"one": one, "viewers": viewers, "many": many, "huge": huge, "probe": probe}
+    return {"one": one, "viewers": viewers, "many": many, "huge": huge, "probe": probe, "maps": maps}
 
 
 async def bench_images_server(args, seconds, warm):
@@ -1082,6 +1152,7 @@ def main(argv=None):
     ip = bench_in_process(reps)
     ip["reps"] = reps
     report_in_process(ip)
+    maps_ip = bench_maps_in_process(reps)
     procs = asyncio.run(bench_server(args, seconds, warm))
     probe = procs["probe"]
     report_one(procs["one"], probe, seconds)
@@ -1090,6 +1161,7 @@ def main(argv=None):
     report_many(procs["many"], args.sessions, probe, seconds)
     if procs["huge"]:
         report_huge(procs["huge"], seconds, "frames in worker processes")
+    report_maps(maps_ip, procs["maps"], args.sessions, procs["many"], seconds)
     if not args.no_thread_comparison:
         thread = asyncio.run(bench_server(args, seconds, warm, env={"NNPG_FRAME_PROCESS": "0"}))
         report_frame_thread(thread["many"], procs["many"], args.sessions, probe, seconds)

@@ -215,6 +215,28 @@ def protocol_messages() -> dict:
             out["model"] = next_of(ws, "model")
         with client.websocket_connect("/ws/session?session=nope&token=wrong") as ws:
             out["wrong-token"] = ws.receive_json()
+        out.update(inside_messages(client))
+    return out
+
+
+def inside_messages(client) -> dict:
+    """Features, L1, the neurons and health views, a hand edit, regression."""
+    out = {}
+    with client.websocket_connect("/ws/session") as ws:
+        next_of(ws, "hello")
+        out["config-inside"] = reply(ws, {"type": "config", "config": {
+            "hidden_sizes": [8, 8], "activation": "tanh", "init": "xavier", "regularization": "l1",
+            "features": ["x1", "x2", "x1*x2"], "neurons": True}})
+        ws.send_json({"type": "step", "n": 20})
+        frame = next_of(ws, "frame", lambda f: f["step"] == 20)
+        out["frame-neurons"], out["frame-health"] = frame["neurons"], frame["health"]
+        out["param-error"] = reply(ws, {"type": "param", "layer": 0, "name": "W", "index": [3, 0], "value": 0.5})
+        out["config-regression"] = reply(ws, {"type": "config", "config": {
+            "dataset": "plane", "hidden_sizes": [], "features": ["x1", "x2"]}})
+        ws.send_json({"type": "step", "n": 100})
+        frame = next_of(ws, "frame", lambda f: f["step"] == 100)
+        out["frame-regression"] = {k: v for k, v in frame.items() if k not in ("neurons", "points")}
+        out["probe-regression"] = reply(ws, {"type": "probe", "x": [0.5, -0.5], "label": 0.4})
     return out
 
 

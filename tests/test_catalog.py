@@ -32,7 +32,7 @@ def test_catalog_config_ranges_are_the_session_schema_ranges():
                                        "max_length": None}
     assert fields["reg"] == {"default": 5e-4, "min": 0, "max": 100, "min_exclusive": False, "max_length": None}
     assert fields["hidden_sizes"] == {"default": [100], "min": 1, "max": 1024, "min_exclusive": False,
-                                      "max_length": 3}
+                                      "max_length": 6}
     assert fields["noise"]["default"] is None and fields["noise"]["max"] == 10
     assert fields["activation"]["default"] == "relu"
     assert set(fields) == set(session_config_model(Settings()).model_fields)

@@ -10,7 +10,8 @@ import pytest
 
 from app.datasets import DATASETS, Dataset, DatasetSpec, add_points, make_dataset
 
-NAMES = ["spiral", "circles", "xor", "gaussians", "moons", "linear"]
+NAMES = ["spiral", "circles", "xor", "gaussians", "moons", "linear"]   # classification
+REGRESSION = ["plane", "gaussians-regression"]
 MULTICLASS = [name for name in NAMES if DATASETS[name].max_classes > 2]
 
 
@@ -18,7 +19,7 @@ MULTICLASS = [name for name in NAMES if DATASETS[name].max_classes > 2]
 
 
 def test_registry_names_in_order():
-    assert list(DATASETS) == NAMES + ["digits", "shapes"]
+    assert list(DATASETS) == NAMES + REGRESSION + ["digits", "shapes"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -36,7 +37,7 @@ def test_spec_is_consistent(name):
 def test_spec_values():
     got = {
         name: (s.min_classes, s.max_classes, s.default_classes, s.default_noise)
-        for name, s in DATASETS.items() if s.kind == "points"
+        for name, s in DATASETS.items() if s.kind == "points" and s.task == "classification"
     }
     assert got == {
         "spiral": (2, 10, 3, 0.2),
@@ -435,3 +436,44 @@ def test_add_points_limit():
         add_points(ds, [(0.0, 0.0, 1), (0.1, 0.0, 0)])
     with pytest.raises(ValueError, match="at most 12 points"):
         add_points(make_dataset("moons", n=10), [(0.0, 0.0, 1)] * 3, max_points=12)
+
+
+# ------------------------------------------------------------------ regression
+
+
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_targets_are_reals_in_minus_one_one(name):
+    ds = make_dataset(name, n=500, seed=3)
+    assert ds.task == DATASETS[name].task == "regression" and ds.classes == 1
+    assert ds.X.shape == (500, 2) and ds.y.shape == (500,) and ds.y.dtype == np.float64
+    assert ds.y.min() >= -1 and ds.y.max() <= 1 and np.ptp(ds.y) > 1
+    assert np.abs(ds.X).max() <= 1
+    assert ds.test.sum() == 100
+    again = make_dataset(name, n=500, seed=3)
+    assert np.array_equal(ds.X, again.X) and np.array_equal(ds.y, again.y)
+
+
+def test_plane_is_the_seeds_linear_regression():
+    ds = make_dataset("plane", n=2000, noise=0.0)
+    assert np.allclose(ds.y, 0.6 * ds.X[:, 0] - 0.3 * ds.X[:, 1], rtol=0, atol=1e-15)
+    noisy = make_dataset("plane", n=2000, noise=0.1)
+    residual = noisy.y - (0.6 * noisy.X[:, 0] - 0.3 * noisy.X[:, 1])
+    assert 0.09 < residual.std() < 0.11
+    # least squares finds the plane again
+    w, *_ = np.linalg.lstsq(noisy.X, noisy.y, rcond=None)
+    assert np.allclose(w, [0.6, -0.3], atol=0.02)
+
+
+def test_gaussian_bumps_peak_at_their_centres():
+    ds = make_dataset("gaussians-regression", n=4000, noise=0.0)
+    near = lambda c1, c2: ds.y[np.hypot(ds.X[:, 0] - c1, ds.X[:, 1] - c2) < 0.05]
+    assert near(-0.5, 0.5).min() > 0.95 and near(0.5, -0.5).min() > 0.95
+    assert near(0.5, 0.5).max() < -0.95 and near(-0.5, -0.5).max() < -0.95
+
+
+def test_regression_points_take_real_targets():
+    ds = make_dataset("plane", n=10)
+    more = add_points(ds, [(0.1, 0.2, 0.5), (0.0, 0.0, -1)])
+    assert more.y.dtype == np.float64 and more.y[-2:].tolist() == [0.5, -1.0] and more.task == "regression"
+    with pytest.raises(ValueError):
+        add_points(ds, [(0.1, 0.2, 1.5)])

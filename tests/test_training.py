@@ -53,6 +53,7 @@ def test_defaults_are_the_cs231n_case_study():
         "init": "small", "loss": "softmax", "margin": 1.0, "reg": 5e-4,
         "learning_rate": 1.0, "batch_size": 0, "optimizer": "sgd", "speed": 0.0,
         "fps": 30.0, "grid_resolution": 100,
+        "regularization": "l2", "features": ["x1", "x2"], "neurons": False, "health": True,
     }
 
 

@@ -44,18 +44,19 @@ def _asset_version() -> str:
     return digest.hexdigest()[:10]
 
 
+def page_context(request: Request) -> dict:
+    """What every page's template needs: the catalog, asset versions, the module map."""
+    return {
+        "catalog": catalog(request.app.state.settings),
+        "plotly_version": plotly.__version__,
+        "asset_version": _asset_version(),
+        "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request):
-    return templates.TemplateResponse(
-        request,
-        "index.html",
-        {
-            "catalog": catalog(request.app.state.settings),
-            "plotly_version": plotly.__version__,
-            "asset_version": _asset_version(),
-            "modules": sorted(path.name for path in STATIC_DIR.glob("js/*.js")),
-        },
-    )
+    return templates.TemplateResponse(request, "index.html", page_context(request))
 
 
 @router.api_route("/vendor/plotly.min.js", methods=["GET", "HEAD"])

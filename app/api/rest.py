@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
 from .strict import ApiError, StrictJSONRoute, _settings, install_error_handlers  # noqa: F401
 from ..config import Settings
 from ..inference import infer
-from ..nn import Network, softmax
+from ..nn import Network, r2_score, softmax
 from ..schemas import (
     BackwardRequest,
     BackwardResponse,
@@ -28,6 +29,7 @@ from ..schemas import (
     ForwardRequest,
     ForwardResponse,
     ModelParams,
+    SessionModel,
     StepRequest,
     StepResponse,
 )
@@ -40,8 +42,8 @@ RESPONSE_FACTOR = 5
 
 # ------------------------------------------------------------------ limits
 
-def _check_model_limits(model: ModelParams, settings: Settings) -> None:
-    """Layer count and widths (Settings: the REST limits)."""
+def _check_model_limits(model: ModelParams, settings: Settings, loss: str = "softmax") -> None:
+    """Layer count and widths (Settings: the REST limits); a regression (mse) model may have 1 output."""
     loc = ("body", "model", "layers")
     hidden = len(model.layers) - 1
     if hidden > settings.max_hidden_layers:
@@ -57,9 +59,10 @@ def _check_model_limits(model: ModelParams, settings: Settings) -> None:
                            f"has 1 to {settings.max_hidden_width} units", "width")
     last = len(model.layers) - 1
     classes = model.layers[-1].outputs
-    if not 2 <= classes <= settings.max_output_width:
-        raise ApiError(422, loc + (last, "W"), f"layers[{last}].W has too {'few' if classes < 2 else 'many'} "
-                       f"columns: the output layer has 2 to {settings.max_output_width} classes", "width")
+    least, what = (1, "outputs") if loss == "mse" else (2, "classes")
+    if not least <= classes <= settings.max_output_width:
+        raise ApiError(422, loc + (last, "W"), f"layers[{last}].W has too {'few' if classes < least else 'many'} "
+                       f"columns: the output layer has {least} to {settings.max_output_width} {what}", "width")
 
 
 def _check_request(req: ForwardRequest, settings: Settings) -> None:
@@ -67,7 +70,7 @@ def _check_request(req: ForwardRequest, settings: Settings) -> None:
     if req.count > limit:
         raise ApiError(413, ["body"], f"the request holds more than {limit:,} numbers (X, y and the model "
                        "together)", "too_many_numbers")
-    _check_model_limits(req.model, settings)
+    _check_model_limits(req.model, settings, req.loss)
     rows = len(req.X)
     answer = rows * sum(req.model.sizes[1:])
     if answer > RESPONSE_FACTOR * limit:
@@ -100,18 +103,20 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
         with np.errstate(**_STRICT_FLOATS):
             result = None
             if with_grads:
-                result = net.loss(X, y, req.loss, req.reg, req.margin, need_dx=True)
+                result = net.loss(X, y, req.loss, req.reg, req.margin, need_dx=True,
+                                  regularization=req.regularization)
                 scores, hidden = result.scores, result.hidden
                 per_example, data, reg = result.per_example, result.data_loss, result.reg_loss
             else:
-                res = infer(net, X, y, req.loss, req.reg, req.margin)
+                res = infer(net, X, y, req.loss, req.reg, req.margin, req.regularization)
                 scores, hidden = res.scores, res.hidden
                 per_example, data, reg = res.per_example, res.data, res.reg
             probs = softmax(scores)
             values = [scores, probs, *hidden]
             if y is not None:
                 total = data + reg
-                values += [per_example, np.array([data, reg, total])]
+                r2 = r2_score(scores, y) if req.loss == "mse" else 0.0
+                values += [per_example, np.array([data, reg, total, r2])]
             if result is not None:
                 values += [g for pair in result.grads for g in pair] + [result.dX]
     except FloatingPointError:
@@ -128,7 +133,10 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
     if y is not None:
         out["loss"] = {"data": data, "reg": reg, "total": total}
         out["per_example_loss"] = per_example.tolist()
-        out["accuracy"] = float(np.mean(predictions == y))
+        if req.loss == "mse":
+            out["r2"] = r2
+        else:
+            out["accuracy"] = float(np.mean(predictions == y))
     return out, net, result
 
 
@@ -173,7 +181,7 @@ def forward(req: ForwardRequest, settings: Settings = Depends(_settings)):
     return out
 
 
-@router.post("/backward", response_model=BackwardResponse, responses=_ERRORS,
+@router.post("/backward", response_model=BackwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="The forward fields plus the gradients of the total loss")
 def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
     out, _, result = _checked_forward(req, settings, with_grads=True)
@@ -286,4 +294,23 @@ def get_dataset(
         raise ApiError(422, ["query", field] if field else ["query"], message, "out_of_range") from None
     keep = ds.test if only_test else slice(None)
     return {"X": ds.X[keep].tolist(), "y": ds.y[keep].tolist(), "test": ds.test[keep].tolist(),
-            "classes": ds.classes, **spec.image_fields()}
+            "classes": ds.classes,
+            **({"task": ds.task} if ds.task == "regression" else {}), **spec.image_fields()}
+
+
+
+def _session_model(training):
+    with training.lock:
+        return {"step": training.step_count, "features": list(training.config.features),
+                "model": training.model()}
+
+
+@router.get("/sessions/{session_id}/model", response_model=SessionModel,
+            responses={404: {"description": "no live session has this id"}},
+            summary="The network of a live session, as it is now (a REST v1 model)")
+async def session_model(request: Request, session_id: str = Path(description="the `session` of its hello")):
+    live = request.app.state.sessions.sessions.get(session_id)
+    if live is None:
+        raise ApiError(404, ["path", "session_id"], "no live session has this id", "not_found")
+    out = await run_in_threadpool(_session_model, live.training)
+    return {"session": session_id, **out}

@@ -4,7 +4,9 @@
 with an id chosen beforehand (POST /api/v1/sessions), so that a proxy routing
 by id sends every later connection of that session to the same process;
 `?session=ID&token=TOKEN` resumes one and takes it over; `?session=ID&watch=1`
-watches one read-only.
+watches one read-only; `?class=CODE&name=NAME` joins a class with a session of
+one's own (new, or the resumed one), `?class=CODE&teacher=TOKEN` is the
+teacher's own run.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
 """
@@ -13,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
+from ..class_redis import CLASS_STORE_DOWN, ClassStoreDown
 from ..live import LiveSession
 from ..protocol import error, parse_client_message, to_json
 from ..sessions import SessionRefused, SessionStore
@@ -42,9 +45,14 @@ async def receive_into(ws: WebSocket, live: LiveSession, sub: Subscriber, max_by
             live.submit(sub, parsed)
 
 
-async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json"):
+async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, encoding: str = "json",
+                welcome=None):
+    """Attach a subscriber of ``role``, then ``await welcome(live, sub)`` (the
+    class's messages after hello), and relay until either side ends."""
     sub = Subscriber(role, encoding)
     await live.attach(sub)
+    if welcome is not None:
+        await welcome(live, sub)
 
     async def send(message):  # compact frames are bytes (app/compact.py)
         await (ws.send_bytes if isinstance(message, bytes) else ws.send_text)(message)
@@ -86,18 +94,44 @@ def _flag(value) -> bool:
     return value not in (None, "", "0")
 
 
-def _open(store: SessionStore, session, token, watch, new):
-    """(the session, the role) a connection asks for; SessionRefused if it cannot."""
-    if _flag(watch):
-        return store.watch(session), "viewer"
+def _own_session(store: SessionStore, session, token, new):
+    """The driver's own session: created with the id it chose (new=1), resumed
+    (with its token), or None (nothing asked for)."""
     if _flag(new):
         if session is None:
             raise SessionRefused("new=1 needs a session id: ask POST /api/v1/sessions for one",
                                  field="session")
-        return store.create(session), "driver"
-    if session is not None:
-        return store.resume(session, token), "driver"
-    return store.create(), "driver"
+        return store.create(session)
+    return store.resume(session, token) if session is not None else None
+
+
+async def _open(ws: WebSocket, session, token, watch, new, klass, name, teacher):
+    """(the session, the role) a connection asks for; SessionRefused if it cannot."""
+    store: SessionStore = ws.app.state.sessions
+    if _flag(watch):
+        return store.watch(session), "viewer"
+    live = _own_session(store, session, token, new)
+    if klass is None:
+        return live or store.create(), "driver"
+    try:
+        return await _in_class(ws, live, klass, name, teacher), "driver"
+    except SessionRefused:
+        if _flag(new):
+            store.sessions.pop(live.id, None)  # made for this class only
+        raise
+
+
+async def _in_class(ws: WebSocket, live, klass, name, teacher):
+    room = ws.app.state.classroom
+    try:
+        if teacher is not None:
+            return await room.teacher_session(klass, teacher, live)
+        if live is not None and room.class_of(live.id):
+            return live  # a student back in their own session: still in the class
+        address = ws.client.host if ws.client else "unknown"
+        return await room.join(klass, name, address, live)
+    except ClassStoreDown:
+        raise SessionRefused(CLASS_STORE_DOWN, close_code=1013) from None  # the page tries again
 
 
 FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
@@ -106,7 +140,9 @@ FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
                          token: str | None = None, watch: str | None = None,
-                         new: str | None = None, encoding: str = "json"):
+                         new: str | None = None, encoding: str = "json",
+                         klass: str | None = Query(None, alias="class"), name: str | None = None,
+                         teacher: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
     if encoding not in FRAME_ENCODINGS:
@@ -114,10 +150,11 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
         await websocket.close(code=1008)
         return
     try:
-        live, role = _open(store, session, token, watch, new)
+        live, role = await _open(websocket, session, token, watch, new, klass, name, teacher)
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
         return
     live.last_seen = time.monotonic()
-    await serve(websocket, live, role, store.settings.max_message_bytes, encoding)
+    welcome = websocket.app.state.classroom.welcome if role == "driver" else None
+    await serve(websocket, live, role, store.settings.max_message_bytes, encoding, welcome)

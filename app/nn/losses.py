@@ -1,4 +1,4 @@
-"""Classification losses and their registry, LOSSES.
+"""Losses (classification and regression) and their registry, LOSSES.
 
 ``*_loss(scores, y)`` returns ``(loss, dscores)`` for the mean over examples;
 ``*_terms(scores, y)`` returns the per-example losses Lᵢ (N,) and the gradient
@@ -59,6 +59,40 @@ def svm_margins(scores, y, margin=1.0):
     return margins
 
 
+def as_targets(y, scores):
+    """Real targets as (N, K) like the scores: y (N,) is one output's targets."""
+    y = np.asarray(y, dtype=scores.dtype)
+    y = y[:, None] if y.ndim == 1 else y
+    if y.shape != scores.shape:
+        raise ValueError(f"targets of shape {y.shape} do not match scores of shape {scores.shape}")
+    return y
+
+
+def mse_terms(scores, y, margin=1.0):
+    """Lᵢ = ½ Σₖ (sᵢₖ − yᵢₖ)²: the seed's squared error with its ½ (``margin`` is not used).
+
+    scores: (N, K), y: (N,) or (N, K) reals -> (losses (N,), dscores (N, K) of
+    Σ Lᵢ = s − y). Their mean is J = 1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)², gradient (s − y)/N.
+    """
+    diff = scores - as_targets(y, scores)
+    return 0.5 * np.einsum("ij,ij->i", diff, diff), diff
+
+
+def r2_score(scores, y):
+    """R² = 1 − Σ (s − y)² / Σ (y − ȳ)², ȳ the mean target of each output.
+
+    1 is a perfect fit, 0 is no better than predicting the mean. With constant
+    targets (no variance to explain) it is 1 for a perfect fit and 0 otherwise,
+    so it is always finite.
+    """
+    y = as_targets(y, scores)
+    residual = float(np.sum((scores - y) ** 2))
+    spread = float(np.sum((y - y.mean(axis=0)) ** 2))
+    if spread == 0:
+        return 1.0 if residual == 0 else 0.0
+    return 1.0 - residual / spread
+
+
 def _mean(terms):
     losses, dscores = terms
     n = len(losses)
@@ -73,6 +107,11 @@ def softmax_loss(scores, y):
 def svm_loss(scores, y, margin=1.0):
     """Mean multiclass hinge loss with margin Δ: (loss, dscores (N, C))."""
     return _mean(svm_terms(scores, y, margin))
+
+
+def mse_loss(scores, y):
+    """J = 1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)²: (loss, dscores = (s − y)/N)."""
+    return _mean(mse_terms(scores, y))
 
 
 def softmax_example_losses(scores, y, margin=1.0):
@@ -99,6 +138,7 @@ class Loss:
     label: str
     label_zh: str
     params: tuple = ()
+    task: str = "classification"   # or "regression": y holds real targets (N,) or (N, K)
 
 
 # The loss registry: schemas, the catalog and the page's select read it.
@@ -111,7 +151,13 @@ LOSSES: dict[str, Loss] = {
         terms=svm_terms,
         example_losses=svm_example_losses,
         label="SVM (hinge)", label_zh="SVM（合页损失）", params=("margin",)),
+    "mse": Loss(
+        terms=mse_terms,
+        example_losses=lambda scores, y, margin=1.0: mse_terms(scores, y)[0],
+        label="MSE (regression)", label_zh="均方误差（回归）", task="regression"),
 }
+CLASSIFICATION_LOSSES = tuple(name for name, entry in LOSSES.items() if entry.task == "classification")
+REGRESSION_LOSSES = tuple(name for name, entry in LOSSES.items() if entry.task == "regression")
 
 
 def _loss(name):

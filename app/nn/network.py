@@ -21,7 +21,7 @@ from .layers import (
 from .losses import loss_terms
 from .regularizers import regularizer
 
-MAX_HIDDEN_LAYERS = 5
+MAX_HIDDEN_LAYERS = 6   # the page's limit (TF Playground's); REST v1 allows 5 (Settings)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,17 @@ class LossResult:
     @property
     def total(self):
         return self.data_loss + self.reg_loss
+
+
+def parameter_count(sizes):
+    """How many numbers a network of ``sizes`` = [D, H_1, ..., C] learns, with the sum written out.
+
+    {"total": 308310, "arithmetic": "3072·100 + 100 + 100·10 + 10 = 308,310"} for
+    [3072, 100, 10]: each layer has fan_in·fan_out weights and fan_out biases.
+    """
+    terms = [f"{a}·{b} + {b}" for a, b in zip(sizes[:-1], sizes[1:])]
+    total = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return {"total": total, "arithmetic": " + ".join(terms) + f" = {total:,}"}
 
 
 class Network:

@@ -9,6 +9,7 @@
 // can be compared side by side.
 
 import { t } from "./i18n.js";
+import { INSIDE_LESSONS } from "./inside_lessons.js";
 
 export const LESSONS = [
   {
@@ -51,6 +52,14 @@ export const LESSONS = [
   },
 ];
 
+// The lessons of the network diagram, health, regression and L1 (their text under their own `key`).
+LESSONS.push(...INSIDE_LESSONS);
+
+/** Where a lesson's texts are in static/i18n. */
+function lessonKey(lesson) {
+  return lesson.key || `page.lesson.${lesson.id}`;
+}
+
 export class Lessons {
   /**
    * @param {HTMLElement} nav  the lesson bar
@@ -72,12 +81,12 @@ export class Lessons {
       btn.type = "button";
       btn.className = "lesson-chip";
       btn.dataset.lesson = lesson.id;
-      btn.title = t(`page.lesson.${lesson.id}.title`);
+      btn.title = t(`${lessonKey(lesson)}.title`);
       const num = document.createElement("span");
       num.className = "lesson-num";
       num.setAttribute("aria-hidden", "true");
       num.textContent = String(i + 1);
-      btn.append(num, document.createTextNode(t(`page.lesson.${lesson.id}.title`)));
+      btn.append(num, document.createTextNode(t(`${lessonKey(lesson)}.title`)));
       btn.addEventListener("click", () => this.apply(lesson.id));
       li.append(btn);
       list.append(li);
@@ -106,7 +115,7 @@ export class Lessons {
       return;
     }
     const i = LESSONS.indexOf(lesson) + 1;
-    const key = `page.lesson.${lesson.id}`;
+    const key = lessonKey(lesson);
     this.card.dataset.lesson = lesson.id;
     this.card.querySelector(".lesson-title").textContent = t("page.lesson.heading", { n: i, title: t(`${key}.title`) });
     this.card.querySelector(".lesson-line-1").textContent = t(`${key}.text1`);

@@ -22,6 +22,8 @@ import { Plane, CLASS_COLORS, className } from "./plane.js";
 import { Inspector } from "./inspector.js";
 import { installGraphLink } from "./graphlink.js";
 import { Lessons } from "./lessons.js";
+import { Classroom } from "./classroom.js";
+import { mountInside } from "./inside.js";
 import { Busy, Help, Offline, showNotice } from "./overlays.js";
 import { lang, loadLang, t, translatePage } from "./i18n.js";
 import { DataIO } from "./dataio.js";
@@ -94,6 +96,7 @@ let graphLink = null;
 installGraphLink(conn, $("#inspector")).then((link) => { graphLink = link; });
 const lessons = new Lessons($(".lessons"), $("#lesson-card"), applyLesson, applyTry);
 chart.onUnpin = () => { savePins(); writeHash(); };
+const classroom = new Classroom(conn, { notify: (text, kind) => notify(text, kind) });
 // Own data in, the run out; and the image view (shown for an image dataset).
 new DataIO($("#dataio"), { conn, config: () => serverConfig, limits: () => limits, notify });
 new ImageView($("#image-view"), { conn, config: () => serverConfig, spec: datasetSpec });
@@ -124,6 +127,7 @@ window.nnpg = {
   get session() { return conn.session; },
   get lang() { return lang(); },
   get limits() { return limits; },
+  get classroom() { return classroom.state; },
 };
 
 // ---------------------------------------------------------------- helpers
@@ -218,7 +222,7 @@ function adoptConfig(cfg, { all = false } = {}) {
   const now = performance.now();
   for (const [name, value] of Object.entries(incoming)) {
     if (!all && dirty.has(name)) continue;
-    const field = BY_NAME[name]?.config || "hidden_sizes";
+    const field = BY_NAME[name]?.config || (["features", "neurons"].includes(name) ? name : "hidden_sizes");
     const last = lastSent.get(field);
     if (!all && last && now - last.at < 2000 && JSON.stringify(last.value) !== JSON.stringify(cfg[field])) {
       continue; // an older echo: the newer value is still coming
@@ -514,7 +518,7 @@ function probeContext() {
 function sendProbe() {
   if (!view.probe) return;
   const msg = { x: view.probe };
-  if (Number.isInteger(view.probeLabel)) msg.label = view.probeLabel;
+  if (Number.isFinite(view.probeLabel)) msg.label = view.probeLabel; // a class, or a regression target
   conn.send("probe", msg);
 }
 
@@ -773,6 +777,17 @@ setInterval(() => {
   view.fps = fps;
   $("#conn").title = t("page.conn.fps", { n: fps.toFixed(0) });
 }, 1000);
+
+// The network diagram and the health strip; their changes go through the page's state.
+mountInside({
+  conn, plane, config: () => serverConfig, outputColor: (k) => CLASS_COLORS[k % CLASS_COLORS.length],
+  sendConfig: (patch) => {
+    Object.assign(state, fromConfig({ ...(serverConfig || {}), ...toConfig(state), ...patch }, state));
+    writeHash();
+    render();
+    sendConfig();
+  },
+});
 
 render();
 writeHash();

@@ -13,6 +13,10 @@
 // probe (a spot, no longer a data point: its label is cleared); Enter adds a
 // point there in "add points" mode.
 
+// A regression frame's field (u8-values) is the predicted value on a diverging
+// scale, and its points are coloured by their targets on the same scale.
+
+import { diverging, divergingCss } from "./diverging.js";
 import { t } from "./i18n.js";
 
 export const CLASS_COLORS = [
@@ -168,6 +172,7 @@ export class Plane {
   /** The latest frame's boundary; decoded and drawn on the next animation frame. */
   setBoundary(boundary) {
     if (!boundary || !(boundary.data || boundary.bytes)) return;
+    if (this.boundary && this.boundary.encoding !== boundary.encoding) this.overlayDirty = true; // point colours
     this.boundary = boundary;
     this.boundaryDirty = true;
     const ext = boundary.extent;
@@ -178,6 +183,24 @@ export class Plane {
       this.drawAxes();
     }
     this.classes = boundary.classes || this.classes;
+    this.request();
+  }
+
+  /** A class's colour, or for regression (a real target) its place on the diverging scale. */
+  pointColor(k) {
+    if (this.boundary && this.boundary.encoding === "u8-values") return divergingCss(k);
+    return CLASS_COLORS[k % CLASS_COLORS.length];
+  }
+
+  setShowTest(on) {
+    this.showTest = on;
+    this.overlayDirty = true;
+    this.request();
+  }
+
+  setDiscrete(on) {
+    this.discrete = on;
+    this.boundaryDirty = true;
     this.request();
   }
 
@@ -329,6 +352,8 @@ export class Plane {
     const chance = 1 / C;
     const span = C > 1 ? 1 - chance : 1;
     const rowStride = R * C;
+    const values = b.encoding === "u8-values";
+    const [lo, hi] = values && Array.isArray(b.range) ? b.range : [-1, 1];
     let o = 0;
     for (let py = 0; py < S; py += 1) {
       const f = (1 - (py + 0.5) / S) * (R - 1); // row 0 is ymin: the bottom
@@ -345,13 +370,21 @@ export class Plane {
         const w11 = wx * wy;
         const a = rowA + j0 * C;
         const c = rowB + j0 * C;
+        if (values) { // regression: the predicted value, lo..hi, on the diverging scale
+          const q = w00 * bytes[a] + w01 * bytes[a + C] + w10 * bytes[c] + w11 * bytes[c + C];
+          const v = lo + (q / 255) * (hi - lo);
+          const [r, g, bl] = diverging(this.discrete ? Math.sign(v) : v);
+          img[o] = r; img[o + 1] = g; img[o + 2] = bl; img[o + 3] = 255;
+          o += 4;
+          continue;
+        }
         let best = -1;
         let bestK = 0;
         for (let k = 0; k < C; k += 1) {
           const v = w00 * bytes[a + k] + w01 * bytes[a + C + k] + w10 * bytes[c + k] + w11 * bytes[c + C + k];
           if (v > best) { best = v; bestK = k; }
         }
-        let t = (best / 255 - chance) / span;
+        let t = this.discrete ? 1 : (best / 255 - chance) / span;
         t = t < 0 ? 0 : t > 1 ? 1 : t;
         const alpha = ALPHA_MIN + (ALPHA_MAX - ALPHA_MIN) * t;
         const col = rgb[bestK];
@@ -385,7 +418,7 @@ export class Plane {
       ctx.fill();
       ctx.beginPath();
       ctx.arc(px, py, r, 0, 2 * Math.PI);
-      ctx.fillStyle = CLASS_COLORS[k % CLASS_COLORS.length];
+      ctx.fillStyle = this.pointColor(k);
       ctx.fill();
       ctx.strokeStyle = "rgba(29,39,51,0.6)";
       ctx.lineWidth = 0.8 * scale;
@@ -398,7 +431,7 @@ export class Plane {
       ctx.fillStyle = "#ffffff";
       ctx.fill();
       ctx.lineWidth = 2.4 * scale;
-      ctx.strokeStyle = CLASS_COLORS[k % CLASS_COLORS.length];
+      ctx.strokeStyle = this.pointColor(k);
       ctx.stroke();
       ctx.beginPath();
       ctx.arc(px, py, r * 0.92 + 1.6 * scale, 0, 2 * Math.PI);
@@ -415,7 +448,7 @@ export class Plane {
       ctx.lineTo(px, py + d);
       ctx.lineTo(px - d, py);
       ctx.closePath();
-      ctx.fillStyle = CLASS_COLORS[k % CLASS_COLORS.length];
+      ctx.fillStyle = this.pointColor(k);
       ctx.fill();
       ctx.lineWidth = 1.4 * scale;
       ctx.strokeStyle = "#1d2733";
@@ -427,7 +460,7 @@ export class Plane {
       const nBase = this.points.nBase ?? X.length;
       // Training points first, held-out points on top so they stay visible, added ones last.
       for (let i = 0; i < nBase; i += 1) if (!test[i]) drawTrain(X[i][0], X[i][1], y[i]);
-      for (let i = 0; i < nBase; i += 1) if (test[i]) drawTest(X[i][0], X[i][1], y[i]);
+      if (this.showTest !== false) for (let i = 0; i < nBase; i += 1) if (test[i]) drawTest(X[i][0], X[i][1], y[i]);
       for (let i = nBase; i < X.length; i += 1) drawAdded(X[i][0], X[i][1], y[i]);
     }
 

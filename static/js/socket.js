@@ -71,6 +71,8 @@ export async function decodeCompact(buffer) {
       }
     }
     b.bytes = bytes;
+    b.encoding = b.decoded || "u8-probs"; // u8-values for regression: the same bytes, filtered alike
+    delete b.decoded;
   }
   return frame;
 }

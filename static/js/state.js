@@ -97,6 +97,8 @@ export const SETTINGS = [
   { name: "reg", label: "Regularization (λ)", group: "training", control: "log", type: "float",
     default: 5e-4, values: REG_VALUES, reinit: false, config: "reg", accept: [0, 100],
     format: (v) => (v === 0 ? t("page.value.off") : fmtNum(v)) },
+  { name: "regularization", label: "Penalty", group: "training", control: "select", type: "enum",
+    default: "l2", reinit: false, config: "regularization", options: registryOptions("regularizers") },
   { name: "batch_size", label: "Batch size", group: "training", control: "select", type: "int",
     default: 0, reinit: false, config: "batch_size", accept: [0, 5000],
     options: [
@@ -213,7 +215,13 @@ export function clampToDataset(s) {
 export function toConfig(s) {
   const cfg = {};
   for (const setting of SETTINGS) if (setting.config) cfg[setting.config] = s[setting.name];
-  cfg.hidden_sizes = Array.from({ length: s.hidden_layers }, () => s.hidden_size);
+  // Per-layer widths (set in the network diagram) while the sliders still describe them;
+  // moving a slider makes every layer that size again.
+  const widths = s.hidden_widths;
+  const perLayer = Array.isArray(widths) && widths.length === s.hidden_layers && widths[0] === s.hidden_size;
+  cfg.hidden_sizes = perLayer ? widths.slice() : Array.from({ length: s.hidden_layers }, () => s.hidden_size);
+  cfg.features = Array.isArray(s.features) ? s.features.slice() : ["x1", "x2"];
+  cfg.neurons = s.neurons === true; // the network diagram's maps, while it is open
   return cfg;
 }
 
@@ -228,7 +236,10 @@ export function fromConfig(cfg, s) {
   if (Array.isArray(cfg.hidden_sizes)) {
     out.hidden_layers = cfg.hidden_sizes.length;
     out.hidden_size = cfg.hidden_sizes.length ? cfg.hidden_sizes[0] : s.hidden_size;
+    out.hidden_widths = cfg.hidden_sizes.slice();
   }
+  if (Array.isArray(cfg.features)) out.features = cfg.features.slice();
+  if (typeof cfg.neurons === "boolean") out.neurons = cfg.neurons;
   return out;
 }
 

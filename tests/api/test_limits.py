@@ -188,11 +188,17 @@ def test_max_dataset_points():
         assert len(client.get("/api/v1/datasets/spiral", params={"n": 5500}).json()["y"]) == 5500
 
 
+# tested in tests/api/test_classes.py
+CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "class_joins_per_minute",
+                "max_live_classes"}
+
+
 def test_every_limit_in_settings_has_a_test():
     tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
         "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
-        "max_points"}
-    not_limits = {"host", "port", "train_slice_seconds", "frame_process", "redis_url"}
+        "max_points"} | CLASS_LIMITS
+    not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds",
+                  "redis_url"}
     assert set(Settings.model_fields) - not_limits == tested
 
 

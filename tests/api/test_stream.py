@@ -32,6 +32,7 @@ DEFAULTS = {
     "seed": 0, "hidden_sizes": [100], "activation": "relu", "init": "small",
     "loss": "softmax", "margin": 1.0, "reg": 5e-4, "learning_rate": 1.0, "batch_size": 0,
     "optimizer": "sgd", "speed": 0.0, "fps": 30.0, "grid_resolution": 100,
+    "regularization": "l2", "features": ["x1", "x2"], "neurons": False, "health": True,
 }
 
 
@@ -176,7 +177,7 @@ def test_hello_then_a_frame_at_once(tc):
         assert isinstance(hello["token"], str) and len(hello["token"]) >= 16
         assert hello["token"] != hello["session"]
         limits = hello["limits"]
-        assert limits["max_width"] == 1024 and limits["max_hidden_layers"] == 3
+        assert limits["max_width"] == 1024 and limits["max_hidden_layers"] == 6
         assert (limits["min_classes"], limits["max_classes"]) == (2, 10)
         assert limits["max_points"] == 5000 and limits["max_steps"] == 10_000
         assert limits["max_message_bytes"] == 64 * 1024
@@ -605,7 +606,7 @@ BAD = [
     (cfg(fps=61), "fps"),
     (cfg(grid_resolution=5), "grid_resolution"),
     (cfg(grid_resolution=201), "grid_resolution"),
-    (cfg(hidden_sizes=[10, 10, 10, 10]), "hidden_sizes"),
+    (cfg(hidden_sizes=[10] * 7), "hidden_sizes"),
     (cfg(hidden_sizes=[10, 0]), "hidden_sizes"),
     (cfg(hidden_sizes=[1025]), "hidden_sizes"),
     (cfg(classes=1), "classes"),

@@ -202,3 +202,49 @@ def test_l2_in_network_loss_covers_weights_not_biases(loss, grad_close):
     for (w, b), (dw, db) in zip(net.layers, with_reg.grads):
         grad_close(numerical_gradient(total, w), dw)
         grad_close(numerical_gradient(total, b), db)
+
+
+# --- mse, R² and L1 -------------------------------------------------------------------
+
+from app.nn import l1_regularization, mse_loss, r2_score  # noqa: E402
+from app.nn.losses import mse_terms  # noqa: E402
+
+
+def test_mse_matches_the_seed_formula_and_finite_differences():
+    rng = np.random.default_rng(5)
+    scores, y = rng.standard_normal((6, 3)), rng.uniform(-1, 1, (6, 3))
+    loss, dscores = mse_loss(scores, y)
+    assert loss == pytest.approx(sum((s - t) ** 2 for s, t in zip(scores.ravel(), y.ravel())) / (2 * 6), rel=1e-14)
+    assert np.allclose(dscores, (scores - y) / 6, rtol=1e-15, atol=0)
+    num = numerical_gradient(lambda: mse_loss(scores, y)[0], scores)
+    assert np.allclose(num, dscores, rtol=1e-6, atol=1e-10)
+    losses, dsum = mse_terms(scores, y)
+    assert np.allclose(losses, 0.5 * ((scores - y) ** 2).sum(axis=1)) and np.allclose(dsum, scores - y)
+    assert np.allclose(example_losses("mse", scores, y), losses)
+
+
+def test_r2_is_one_for_a_perfect_fit_zero_for_the_mean_and_finite_for_constant_targets():
+    y = np.array([1.0, -1.0, 0.5, 0.0])
+    assert r2_score(y[:, None], y) == 1.0
+    assert r2_score(np.full((4, 1), y.mean()), y) == pytest.approx(0.0, abs=1e-15)
+    # SS_res = 0.04 · 4 over SS_tot = Σ (y − ȳ)² = 2.1875
+    assert r2_score(y[:, None] + 0.2, y) == pytest.approx(1 - 0.16 / 2.1875)
+    assert r2_score(np.zeros((3, 1)), np.ones(3)) == 0.0
+    assert r2_score(np.ones((3, 1)), np.ones(3)) == 1.0
+
+
+def test_l1_penalty_is_lambda_sum_abs_and_zero_gradient_at_zero():
+    W1, W2 = np.array([[1.0, -2.0], [0.0, 0.5]]), np.array([[-0.25]])
+    loss, grads = l1_regularization([W1, W2], 0.5)
+    assert loss == pytest.approx(0.5 * 3.75)
+    assert np.array_equal(grads[0], [[0.5, -0.5], [0.0, 0.5]]) and np.array_equal(grads[1], [[-0.5]])
+
+
+def test_the_seed_l1_l2_comparison():
+    """The seed's W = [1, 0, 0, 0] and [0.25]·4 score x = [1, 1, 1, 1] alike; L2 prefers the spread
+    weights (1 vs 0.25), L1 charges both the same (1 and 1)."""
+    a, b = np.array([[1.0, 0, 0, 0]]), np.full((1, 4), 0.25)
+    x = np.ones(4)
+    assert a @ x == b @ x
+    assert l2_regularization([a], 1.0)[0] == 1.0 and l2_regularization([b], 1.0)[0] == 0.25
+    assert l1_regularization([a], 1.0)[0] == 1.0 and l1_regularization([b], 1.0)[0] == 1.0

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.nn import ACTIVATIONS, INITS, LOSSES, Network, make_optimizer, numerical_gradient
+from app.nn import (ACTIVATIONS, INITS, LOSSES, REGRESSION_LOSSES, REGULARIZERS, Network, make_optimizer,
+                    numerical_gradient, parameter_count)
 from app.nn.layers import activation_forward
 
 D, C, N = 3, 3, 5
@@ -39,23 +40,28 @@ def checkable_problem(depth, activation, loss, seed=0):
                              seed=int(rng.integers(1 << 30)))
         for _, b in net.layers:
             b[:] = 0.5 * rng.standard_normal(b.shape)
-        X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
+        X = rng.standard_normal((N, D))
+        # regression targets are reals (N, C); classification labels are class indices
+        y = rng.uniform(-1, 1, (N, C)) if loss in REGRESSION_LOSSES else rng.integers(0, C, N)
         zs = pre_activations(net, X)
         hidden_ok = activation not in ("relu", "leaky_relu") or all(np.abs(z).min() > 1e-3 for z in zs[:-1])
         loss_ok = loss != "svm" or min_svm_kink(zs[-1], y, MARGIN) > 1e-3
-        if hidden_ok and loss_ok:
+        l1_ok = min(np.abs(w).min() for w in net.weights) > 1e-3   # |W| has its kink at 0
+        if hidden_ok and loss_ok and l1_ok:
             return net, X, y
     raise AssertionError("no kink-free draw")   # pragma: no cover
 
 
+@pytest.mark.parametrize("regularization", sorted(REGULARIZERS))
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("depth", [0, 1, 2, 3])
-def test_every_gradient_matches_finite_differences(depth, activation, loss, grad_close):
+def test_every_gradient_matches_finite_differences(depth, activation, loss, regularization, grad_close):
     net, X, y = checkable_problem(depth, activation, loss)
-    res = net.loss(X, y, loss=loss, reg=REG, margin=MARGIN, need_dx=True)
+    kw = dict(loss=loss, reg=REG, margin=MARGIN, regularization=regularization)
+    res = net.loss(X, y, need_dx=True, **kw)
     assert len(res.grads) == depth + 1
-    total = lambda: net.loss(X, y, loss=loss, reg=REG, margin=MARGIN).total
+    total = lambda: net.loss(X, y, **kw).total
     for (w, b), (dw, db) in zip(net.layers, res.grads):
         assert dw.shape == w.shape and db.shape == b.shape
         grad_close(numerical_gradient(total, w), dw)
@@ -107,10 +113,47 @@ def test_loss_result_fields(loss):
     res = net.loss(X, y, loss=loss, reg=0.2, margin=MARGIN)
     assert res.per_example.shape == (N,) and np.all(res.per_example >= 0)
     assert res.data_loss == pytest.approx(res.per_example.mean(), rel=1e-15)
+    if loss == "mse":  # the seed's J = 1/(2N) Σᵢ Σₖ (sᵢₖ − yᵢₖ)², the ½ included
+        assert res.data_loss == pytest.approx(((res.scores - y) ** 2).sum() / (2 * N), rel=1e-14)
     assert res.reg_loss == pytest.approx(0.2 * sum((w ** 2).sum() for w in net.weights), rel=1e-14)
     assert res.total == res.data_loss + res.reg_loss
     assert res.scores.shape == (N, C)
     assert isinstance(res.data_loss, float) and isinstance(res.reg_loss, float)
+
+
+def test_l1_penalty_and_its_gradient_by_hand():
+    net = Network([(np.array([[1.0, -2.0], [0.0, 0.5]]), np.array([3.0, -4.0]))])
+    X, y = np.ones((1, 2)), np.array([0])
+    res = net.loss(X, y, reg=0.1, regularization="l1")
+    assert res.reg_loss == pytest.approx(0.1 * 3.5)        # biases never regularized
+    plain = net.loss(X, y)
+    # λ·sign(W), and 0 where W is exactly 0
+    assert np.allclose(res.grads[0][0] - plain.grads[0][0], [[0.1, -0.1], [0.0, 0.1]], rtol=0, atol=1e-15)
+    assert np.array_equal(res.grads[0][1], plain.grads[0][1])
+    with pytest.raises(ValueError):
+        net.loss(X, y, reg=0.1, regularization="l3")
+
+
+def test_mse_takes_one_output_targets_as_a_vector():
+    net = Network([(np.array([[2.0], [-1.0]]), np.array([0.5]))])
+    X, y = np.array([[1.0, 1.0], [0.0, 2.0]]), np.array([1.0, -1.0])
+    res = net.loss(X, y, loss="mse")
+    # scores 1.5 and −1.5: J = ((0.5)² + (−0.5)²) / (2·2)
+    assert res.data_loss == pytest.approx(0.125)
+    assert np.allclose(res.grads[0][1], [(0.5 - 0.5) / 2])
+    with pytest.raises(ValueError):
+        net.loss(X, np.zeros((2, 2)), loss="mse")
+
+
+@pytest.mark.parametrize("sizes, total, arithmetic", [
+    ([3072, 100, 10], 308_310, "3072·100 + 100 + 100·10 + 10 = 308,310"),
+    ([2, 3], 9, "2·3 + 3 = 9"),
+    ([2, 8, 8, 1], 105, "2·8 + 8 + 8·8 + 8 + 8·1 + 1 = 105"),
+])
+def test_parameter_count_with_its_arithmetic(sizes, total, arithmetic):
+    count = parameter_count(sizes)
+    assert count == {"total": total, "arithmetic": arithmetic}
+    assert count["total"] == sum(p.size for p in Network.create(sizes).params)
 
 
 # --- init ----------------------------------------------------------------------------
@@ -158,8 +201,8 @@ def test_constructor_rejects_bad_arguments():
     with pytest.raises(ValueError):
         Network([])
     with pytest.raises(ValueError):
-        Network.create([2] + [4] * 6 + [3])          # 6 hidden layers: one too many
-    assert len(Network.create([2] + [4] * 5 + [3]).layers) == 6
+        Network.create([2] + [4] * 7 + [3])          # 7 hidden layers: one too many
+    assert len(Network.create([2] + [4] * 6 + [3]).layers) == 7
 
 
 # --- float32 -------------------------------------------------------------------------
