@@ -17,13 +17,25 @@ from app.cluster import Cluster, missing_tools
 RECV_SECONDS = 60  # a hang fails the test instead of blocking it
 
 
-@pytest.fixture(scope="module")
-def cluster():
+def _cluster():
     missing = missing_tools()
     if missing:
         pytest.skip(f"the cluster tests need {' and '.join(missing)}: "
                     "`make cluster-tools` as root, or `apt-get install nginx redis-server`")
-    with Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256"}) as running:
+    return Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256"})
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two app processes behind nginx, with Redis, for one test module."""
+    with _cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def own_cluster():
+    """A cluster for one test alone (one that kills a process)."""
+    with _cluster() as running:
         yield running
 
 
