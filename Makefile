@@ -6,8 +6,10 @@ STAMP   := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
+WORKERS ?= 2
+CLUSTER_PORT ?= 8080
 
-.PHONY: install run test test-fast bench bench-quick docs chromium clean
+.PHONY: install run cluster cluster-tools test test-fast bench bench-quick bench-cluster docs chromium clean
 
 install: $(STAMP)
 
@@ -20,6 +22,16 @@ $(STAMP): pyproject.toml
 run: install
 	@echo "nn-playground: open http://$(HOST):$(PORT)"
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
+
+# nginx in front, Redis between, WORKERS app processes behind (app/cluster.py; deploy/README.md).
+cluster: install
+	$(BIN)/python -m app cluster --workers $(WORKERS) --port $(CLUSTER_PORT)
+
+# Debian's nginx and redis-server for the cluster and its test (tests/cluster skips without them).
+cluster-tools: install
+	@$(BIN)/python -c "from app.cluster import install_tools; import sys; \
+	missing = install_tools(); \
+	missing and print('tests/cluster will be skipped: install', ' '.join(missing), file=sys.stderr)"
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own here.
 # fonts-noto-cjk: the screenshots of the page in 中文 show Chinese glyphs, not boxes.
@@ -34,12 +46,12 @@ chromium:
 	  fi; \
 	fi
 
-test: install chromium
+test: install chromium cluster-tools
 	$(BIN)/python -m pytest -q
 
 # Engine and API only, no browser.
 test-fast: install
-	$(BIN)/python -m pytest -q --ignore=tests/browser
+	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not browser"
 
 # Figures to compare, never pass/fail (docs/performance.md). bench-quick: the
 # same cases with short windows and few repetitions (under 2 minutes).
@@ -50,6 +62,10 @@ bench: install
 
 bench-quick:
 	$(MAKE) bench BENCH_FLAGS=--quick
+
+# Students served through nginx by 1 and 2 app processes (needs nginx and redis-server).
+bench-cluster: install cluster-tools
+	$(BIN)/python bench/cluster.py --workers 1 2
 
 # The real answers and messages in docs/api.md and docs/protocol.md, captured again.
 docs: install

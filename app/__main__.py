@@ -1,8 +1,12 @@
-"""python -m app [--host H] [--port P]: serve the playground."""
+"""python -m app [--host H] [--port P]: serve the playground.
+
+python -m app cluster --workers N: nginx, Redis and N app processes (app/cluster.py).
+"""
 from __future__ import annotations
 
 import argparse
 import socket
+import sys
 
 # Frames go out as fast as the socket takes them: a small kernel send buffer
 # keeps a slow client's backlog to a frame or two (Linux copies the size to
@@ -22,6 +26,10 @@ def listening_socket(host, port):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["cluster"]:
+        from .cluster import main as cluster_main
+        sys.exit(cluster_main(argv[1:]))
     from .config import get_settings
 
     settings = get_settings()

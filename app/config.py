@@ -14,6 +14,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Several app processes behind nginx (deploy/README.md): classes are kept in
+    # this Redis (redis://[:password@]host:port/db) so that every process sees them.
+    redis_url: str | None = None
 
     # Live sessions (/ws/session)
     max_sessions: int = 64

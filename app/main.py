@@ -6,8 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import calculus, catalog, classes, docs, pages, rest, runs, stream
+from .api import calculus, catalog, classes, docs, pages, rest, runs, session_ids, stream
 from .class_board import Reporter
+from .class_store import class_backend, close_class_backend, open_class_backend
 from .classroom import Classroom
 from .config import Settings, get_settings
 from .paths import STATIC_DIR
@@ -23,14 +24,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         store = SessionStore(settings)
         app.state.sessions = store
-        store.classroom = app.state.classroom = Classroom(settings, store)
+        backend = class_backend(settings)
+        store.classroom = app.state.classroom = Classroom(settings, store, backend)
         reporter = Reporter(store.classroom)
         await store.start()
+        await open_class_backend(store.classroom)
         reporter.start()
         try:
             yield
         finally:
             reporter.stop()
+            await close_class_backend(backend)
             await store.stop()
 
     app = FastAPI(
@@ -46,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     rest.install_error_handlers(app)
     app.include_router(rest.router)
     app.include_router(runs.router)
+    app.include_router(session_ids.router)
     app.include_router(catalog.router)
     app.include_router(stream.router)
     app.include_router(classes.router)

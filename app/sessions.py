@@ -8,6 +8,7 @@ one thread shared fairly) and app/frame_pool.py (frames, worker processes).
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 
@@ -18,6 +19,15 @@ from .live import LiveSession
 from .schemas import validate_config_patch
 from .scheduler import Scheduler
 from .training import TrainingConfig, TrainingSession
+
+
+# What new_session_id() makes (12 URL-safe characters), with room for longer ids.
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def new_session_id() -> str:
+    """A fresh session id: 72 random bits, so ids chosen by different processes never meet."""
+    return secrets.token_urlsafe(9)
 
 
 class SessionRefused(Exception):
@@ -73,17 +83,29 @@ class SessionStore:
 
     # ---- create, resume, watch, expire --------------------------------------------
 
-    def create(self) -> LiveSession:
+    def create(self, session_id: str | None = None) -> LiveSession:
+        """A new session, with ``session_id`` if given (one chosen before connecting,
+        so that a proxy routing by id sends it here) or a fresh id."""
         self.expire()
+        if session_id is not None:
+            self._check_new_id(session_id)
         if len(self.sessions) >= self.settings.max_sessions:
             raise SessionRefused(
                 f"the server is full ({self.settings.max_sessions} live sessions); try again later",
                 close_code=1013)
-        session_id = secrets.token_urlsafe(9)
+        session_id = session_id or new_session_id()
         live = LiveSession(session_id, secrets.token_urlsafe(24),
                            TrainingSession(default_config(self.settings)), self)
         self.sessions[session_id] = live
         return live
+
+    def _check_new_id(self, session_id: str):
+        if not SESSION_ID.fullmatch(session_id):
+            raise SessionRefused("session must be 8 to 64 letters, digits, '-' or '_', "
+                                 "as POST /api/v1/sessions gives", field="session")
+        if session_id in self.sessions:
+            raise SessionRefused("that session id is taken: ask POST /api/v1/sessions for a fresh one",
+                                 field="session")
 
     def resume(self, session_id, token) -> LiveSession:
         self.expire()

@@ -1,9 +1,12 @@
 """/ws/session: a thin adapter between a WebSocket and a live session.
 
-`/ws/session` creates a session and drives it; `?session=ID&token=TOKEN`
-resumes one and takes it over; `?session=ID&watch=1` watches one read-only;
-`?class=CODE&name=NAME` joins a class with a session of one's own (or with
-the resumed one), `?class=CODE&teacher=TOKEN` is the teacher's own run.
+`/ws/session` creates a session and drives it; `?session=ID&new=1` creates it
+with an id chosen beforehand (POST /api/v1/sessions), so that a proxy routing
+by id sends every later connection of that session to the same process;
+`?session=ID&token=TOKEN` resumes one and takes it over; `?session=ID&watch=1`
+watches one read-only; `?class=CODE&name=NAME` joins a class with a session of
+one's own (new, or the resumed one), `?class=CODE&teacher=TOKEN` is the
+teacher's own run.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
 """
@@ -14,6 +17,7 @@ import time
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
+from ..class_redis import CLASS_STORE_DOWN, ClassStoreDown
 from ..live import LiveSession
 from ..protocol import error, parse_client_message, to_json
 from ..sessions import SessionRefused, SessionStore
@@ -86,21 +90,48 @@ async def _farewell(ws, message):
     await ws.close(code=1000, reason="taken over")
 
 
-async def _open(ws: WebSocket, session, token, watch, klass, name, teacher):
+def _flag(value) -> bool:
+    return value not in (None, "", "0")
+
+
+def _own_session(store: SessionStore, session, token, new):
+    """The driver's own session: created with the id it chose (new=1), resumed
+    (with its token), or None (nothing asked for)."""
+    if _flag(new):
+        if session is None:
+            raise SessionRefused("new=1 needs a session id: ask POST /api/v1/sessions for one",
+                                 field="session")
+        return store.create(session)
+    return store.resume(session, token) if session is not None else None
+
+
+async def _open(ws: WebSocket, session, token, watch, new, klass, name, teacher):
     """(the session, the role) a connection asks for; SessionRefused if it cannot."""
     store: SessionStore = ws.app.state.sessions
-    if watch not in (None, "", "0"):
+    if _flag(watch):
         return store.watch(session), "viewer"
-    live = store.resume(session, token) if session is not None else None
+    live = _own_session(store, session, token, new)
     if klass is None:
         return live or store.create(), "driver"
+    try:
+        return await _in_class(ws, live, klass, name, teacher), "driver"
+    except SessionRefused:
+        if _flag(new):
+            store.sessions.pop(live.id, None)  # made for this class only
+        raise
+
+
+async def _in_class(ws: WebSocket, live, klass, name, teacher):
     room = ws.app.state.classroom
-    if teacher is not None:
-        return await room.teacher_session(klass, teacher, live), "driver"
-    if live is not None and room.class_of(live.id):
-        return live, "driver"  # a student back in their own session: still in the class
-    address = ws.client.host if ws.client else "unknown"
-    return await room.join(klass, name, address, live), "driver"
+    try:
+        if teacher is not None:
+            return await room.teacher_session(klass, teacher, live)
+        if live is not None and room.class_of(live.id):
+            return live  # a student back in their own session: still in the class
+        address = ws.client.host if ws.client else "unknown"
+        return await room.join(klass, name, address, live)
+    except ClassStoreDown:
+        raise SessionRefused(CLASS_STORE_DOWN, close_code=1013) from None  # the page tries again
 
 
 FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
@@ -108,7 +139,8 @@ FRAME_ENCODINGS = ("json", "compact")  # compact: app/compact.py
 
 @router.websocket("/ws/session")
 async def session_socket(websocket: WebSocket, session: str | None = None,
-                         token: str | None = None, watch: str | None = None, encoding: str = "json",
+                         token: str | None = None, watch: str | None = None,
+                         new: str | None = None, encoding: str = "json",
                          klass: str | None = Query(None, alias="class"), name: str | None = None,
                          teacher: str | None = None):
     await websocket.accept()
@@ -118,7 +150,7 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
         await websocket.close(code=1008)
         return
     try:
-        live, role = await _open(websocket, session, token, watch, klass, name, teacher)
+        live, role = await _open(websocket, session, token, watch, new, klass, name, teacher)
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)

@@ -275,10 +275,12 @@ conn.on("hello", (msg) => {
     }
   }
   clearTimeout(view.offlineTimer);
-  if (offline.hide() || view.wasOffline) {
-    notify(conn.resumed ? t("page.offline.back_resumed", { step: msg.step ?? 0 }) : t("page.offline.back_new"));
+  if (offline.hide() || view.wasOffline || view.sessionLost) {
+    notify(conn.resumed ? t("page.offline.back_resumed", { step: msg.step ?? 0 })
+      : t(view.sessionLost ? "cluster.session_gone" : "page.offline.back_new"));
   }
   view.wasOffline = false;
+  view.sessionLost = false;
   dirty.clear();
   view.status = msg.status || "ok";
   setRunning(Boolean(msg.running));
@@ -347,7 +349,9 @@ conn.on("error", (msg) => {
   const field = typeof msg.field === "string" ? msg.field.replace(/^config\./, "") : null;
   const fields = field ? settingsForField(field) : [];
   if (field === "token" || field === "session") {
-    notify(field === "token" ? "That session has ended; starting a new one."
+    // (a lost session, its server restarted or it expired, is said with the next hello)
+    view.sessionLost = field === "token";
+    notify(field === "token" ? t("cluster.session_gone")
       : "This session went on in another tab; starting a new one here.");
     return;
   }

@@ -5,6 +5,9 @@
 // play, pause, step, reset, probe, points (send(type, fields)).
 // The session id and its token live in sessionStorage, so a reload or a
 // dropped connection resumes the same session (?session=ID&token=TOKEN).
+// A new session's id is asked for first (POST /api/v1/sessions) and sent with
+// the first connection (?session=ID&new=1): behind a proxy that routes by the
+// id, that connection and every later one reach the process holding it.
 //
 // The page asks for the compact frame encoding (?encoding=compact): frames come
 // as binary messages, the boundary a zlib stream decompressed here with DecompressionStream
@@ -17,6 +20,16 @@ function loadSaved() {
   try {
     const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
     return saved && saved.session && saved.token ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A fresh session id from any server process, or null (then the server picks one). */
+async function freshSessionId() {
+  try {
+    const res = await fetch("/api/v1/sessions", { method: "POST" });
+    return res.ok ? (await res.json()).session : null;
   } catch {
     return null;
   }
@@ -82,26 +95,33 @@ export class Connection extends EventTarget {
     this.resumed = false;
   }
 
-  url() {
+  async url() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    let url = `${proto}//${location.host}${this.path}`;
+    const url = `${proto}//${location.host}${this.path}`;
+    const sep = this.path.includes("?") ? "&" : "?";
     const saved = loadSaved();
     this.resuming = Boolean(saved);
     const query = new URLSearchParams();
     if (saved) {
       query.set("session", saved.session);
       query.set("token", saved.token);
+    } else {
+      const fresh = await freshSessionId();
+      if (fresh) {
+        query.set("session", fresh);
+        query.set("new", "1");
+      }
     }
     if (this.compact) query.set("encoding", "compact");
     const q = query.toString();
-    return q ? `${url}${this.path.includes("?") ? "&" : "?"}${q}` : url; // a class's path has a query
+    return q ? `${url}${sep}${q}` : url;
   }
 
-  connect() {
+  async connect() {
     clearTimeout(this.timer);
     let ws;
     try {
-      ws = new WebSocket(this.url());
+      ws = new WebSocket(await this.url());
     } catch {
       this.scheduleReconnect();
       return;

@@ -197,7 +197,8 @@ def test_every_limit_in_settings_has_a_test():
     tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
         "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
         "max_points"} | CLASS_LIMITS
-    not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds"}
+    not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds",
+                  "redis_url"}
     assert set(Settings.model_fields) - not_limits == tested
 
 
