@@ -17,6 +17,7 @@ import time
 from pydantic import ValidationError
 
 from .boundary import BoundaryGrid
+from .class_redis import ClassStoreDown
 from .class_runs import summarize, thumbnail
 from .classes import iso_time, reached
 from .classroom import Classroom
@@ -58,6 +59,8 @@ class Reporter:
                 if started > expire_at:
                     expire_at = started + EXPIRY_CHECK_SECONDS
                     await self.classroom.expire()
+            except ClassStoreDown:  # classes pause; the students' sessions go on
+                pass
             except Exception:  # a bug must cost one report, not the board
                 log.exception("reporting the students' summaries failed")
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
 from ..class_board import board_message, lead
+from ..class_redis import CLASS_STORE_DOWN, ClassStoreDown
 from ..classes import normalize_code
 from ..classroom import join_url
 from ..protocol import error, parse_client_message, to_json
@@ -62,7 +63,10 @@ async def class_socket(websocket: WebSocket, code: str | None = None, token: str
     await websocket.accept()
     room = websocket.app.state.classroom
     try:
-        code, _ = await room.lead(code, token)
+        try:
+            code, _ = await room.lead(code, token)
+        except ClassStoreDown:
+            raise SessionRefused(CLASS_STORE_DOWN, close_code=1013) from None  # the page tries again
     except SessionRefused as refused:
         await websocket.send_text(to_json(error(str(refused), refused.field)))
         await websocket.close(code=refused.close_code)
@@ -109,7 +113,10 @@ async def _read(ws: WebSocket, room, code, outbox: _Outbox):
             return
         text = message.get("text") or (message.get("bytes") or b"").decode("utf-8", "replace")
         parsed = parse_client_message(text, max_bytes, room.settings, TEACHER_MESSAGE.validate_python)
-        reply = parsed if isinstance(parsed, dict) else await lead(room, code, parsed)
+        try:
+            reply = parsed if isinstance(parsed, dict) else await lead(room, code, parsed)
+        except ClassStoreDown:
+            reply = error(CLASS_STORE_DOWN)
         if reply is not None:
             outbox.reply(reply)
         outbox.board()  # show what changed at once
@@ -127,10 +134,13 @@ async def _write(ws: WebSocket, room, code, outbox: _Outbox):
         item = await outbox.queue.get()
         if item is _Outbox.BOARD:
             outbox.board_waiting = False
-            record = await room.backend.get_class(code)
-            if record is None:
+            try:
+                record = await room.backend.get_class(code)
+                item = record and await board_message(room, code, record, seen)
+            except ClassStoreDown:  # the board says so until the store is back
+                item = {"type": "class_store", "available": False, "message": CLASS_STORE_DOWN}
+            if item is None:
                 await ws.send_text(to_json({"type": "ended", "code": code}))
                 await ws.close(code=1000)
                 return
-            item = await board_message(room, code, record, seen)
         await ws.send_text(to_json(item))

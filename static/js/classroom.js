@@ -179,6 +179,7 @@ export class Classroom {
       return;
     }
     let text = t(`class.${msg.event}_banner`);
+    if (msg.event === "store_down" || msg.event === "store_back") text = t(`cluster.class_${msg.event}`);
     if (msg.event === "pushed") {
       const pushed = msg.teacher_pushed || {};
       text = pushed.lesson ? t("class.pushed_lesson", { title: pushed.lesson.title })

@@ -81,10 +81,18 @@ function connect() {
   });
 }
 
+let storeDown = false;
+
 async function onMessage(msg) {
   if (msg.type === "board") {
+    if (storeDown) notify(t("cluster.board_store_back"));
+    storeDown = false;
     last = msg;
     render(msg);
+  } else if (msg.type === "class_store") {
+    // The class store (Redis) is away: the board stays as it was, saying so.
+    notify(t("cluster.board_store_down"), "error");
+    storeDown = true;
   } else if (msg.type === "ack") {
     notify(t(`class.ack_${msg.of}`, { n: msg.students ?? 0 }));
   } else if (msg.type === "error" && msg.field === "token") {

@@ -84,3 +84,20 @@ def test_a_slow_reader_gets_all_of_a_large_file(cluster):
         time.sleep(1.0)  # nginx reads the app's answer meanwhile and spills it to disk
         body = head + res.read()
     assert len(whole) > 1_000_000 and body == whole
+
+
+def test_a_sessions_rest_calls_reach_the_process_holding_it(cluster):
+    """GET /api/v1/sessions/ID/model through nginx: routed by the id in the path."""
+    held = set()
+    for n in range(1, MAX_SESSIONS + 1):
+        if n > 8 and len(held) > 1:
+            break
+        sid = fresh_id(cluster.url)
+        with open_session(cluster.url, f"?session={sid}&new=1") as (ws, hello):
+            ws.send(json.dumps({"type": "step", "n": n}))
+            until(ws, lambda m: m["type"] == "frame" and m["step"] == n)
+            with urllib.request.urlopen(cluster.url + f"/api/v1/sessions/{sid}/model", timeout=30) as res:
+                body = json.loads(res.read())
+        assert (body["session"], body["step"]) == (sid, n)
+        held.update(holders(cluster, sid))
+    assert held == {0, 1}
