@@ -18,6 +18,9 @@ const REDRAW_MS = 100;
 const MAX_POINTS = 1500;
 export const MAX_PINS = 3;
 const KEYS = ["data_loss", "reg_loss", "total", "train_accuracy", "test_accuracy"];
+// A regression run reports R² where a classification run reports accuracy.
+const R2_OF = { train_accuracy: "train_r2", test_accuracy: "test_r2" };
+const R2_LABEL = { train_accuracy: "engine.stat.train_r2", test_accuracy: "engine.stat.test_r2" };
 
 // The current run's curves: colour-blind-safe colours, and a dash for the dashed ones.
 const TRACES = [
@@ -120,8 +123,13 @@ export class LossChart {
       if (step - run.lastKept < run.stride && !diverged) continue;
       run.lastKept = step;
       run.step.push(step);
-      for (const key of KEYS) run[key].push(finiteOrNull(history[key] ? history[key][k] : null));
+      for (const key of KEYS) {
+        const source = history[R2_OF[key]] || history[key]; // regression: R² in the metric panel
+        run[key].push(finiteOrNull(source ? source[k] : null));
+      }
     }
+    const r2 = Boolean(history.train_r2);
+    if (r2 !== this.r2) { this.r2 = r2; this.renderLegend(); }
     if (run.step.length > MAX_POINTS) this.thin(run);
     this.markEmpty();
     this.schedule();
@@ -220,7 +228,7 @@ export class LossChart {
       sw.className = `lg-line${tr.dash.length ? " is-dashed" : ""}`;
       sw.style.borderColor = tr.color;
       sw.setAttribute("aria-hidden", "true");
-      li.append(sw, document.createTextNode(t(tr.label)));
+      li.append(sw, document.createTextNode(t((this.r2 && R2_LABEL[tr.key]) || tr.label)));
       return li;
     });
     this.pins.forEach((pin, i) => {
