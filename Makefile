@@ -50,7 +50,7 @@ test: install chromium cluster-tools
 	$(BIN)/python -m pytest -q
 
 # Engine and API only, no browser.
-test-fast: install
+test-fast: install cluster-tools
 	$(BIN)/python -m pytest -q --ignore=tests/browser -m "not browser"
 
 # Figures to compare, never pass/fail (docs/performance.md). bench-quick: the

@@ -78,7 +78,7 @@ def test_worker_frames_equal_frames_drawn_in_process():
     for snapshot, (parts, seconds) in zip(snapshots, drawn):
         assert json.loads(frame_body(parts)) == \
             json.loads(frame_body(render_parts(snapshot, BoundaryGrid())))
-        assert 0 < seconds < 10
+        assert seconds > 0  # the worker's CPU time for the draw
 
 
 def test_a_frame_that_fails_raises_and_the_worker_goes_on():

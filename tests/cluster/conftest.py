@@ -20,7 +20,7 @@ RECV_SECONDS = 60  # a hang fails the test instead of blocking it
 def _cluster():
     missing = missing_tools()
     if missing:
-        pytest.skip(f"the cluster tests need {' and '.join(missing)}: "
+        pytest.fail(f"the cluster tests need {' and '.join(missing)}: "
                     "`make cluster-tools` as root, or `apt-get install nginx redis-server`")
     return Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256"})
 

@@ -11,9 +11,15 @@ import pytest
 from app.cluster import Cluster, free_port, missing_tools
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.cluster,
-              pytest.mark.skipif(bool(missing_tools()), reason="needs Debian's nginx and redis-server "
-                                 "(`make cluster-tools` as root)")]
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(autouse=True)
+def tools():
+    """Missing tools fail loudly (`make test` installs them), never skip."""
+    missing = missing_tools()
+    if missing:
+        pytest.fail(f"needs {' and '.join(missing)}: `make cluster-tools` as root")
 
 
 def descendants(pid: int) -> set[int]:
