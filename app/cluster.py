@@ -263,7 +263,10 @@ def main(argv=None) -> int:
         print(f"missing: {', '.join(missing)}. Install them with: sudo apt-get install {packages}",
               file=sys.stderr)
         return 2
+    # Both stop everything, even where SIGINT was ignored when we started (a shell
+    # starts background commands with SIGINT ignored, and Python keeps that).
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     cluster = Cluster(args.workers, args.port, args.host)
     try:
         cluster.start()
