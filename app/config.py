@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     keep_alive_seconds: float = 5.0          # an idle keep-alive connection is closed after this
     # Open connections from one client address (more → 503). Above what one address
     # legitimately opens: bench/stream.py runs a driver and 100 viewers from 127.0.0.1,
-    # and a classroom behind one NAT shares an address; 256 leaves room for both.
+    # and a classroom behind one NAT shares an address; 256 leaves room for both. 0: no limit
+    # (behind a proxy, which is the only address the app sees and keeps the count itself).
     max_connections_per_address: int = 256
     # New connections are refused (503) once a socket's descriptor comes this close to
     # the process's open-file limit: what is left keeps the server's own files working.

@@ -1,11 +1,12 @@
 """Which new connections the server takes, and the short answers it gives the ones it does not.
 
 A connection is refused (503, then closed) when its client address already
-holds ``max_connections_per_address`` open connections, or when the process
-is near its open-file limit. The kernel hands out the lowest free descriptor,
-so a new socket numbered ``fd`` means descriptors 0..fd are all open: that
-number, compared with the limit, says how near the process is without
-counting anything. Each reason to refuse is logged as one line, at most once a
+holds ``max_connections_per_address`` open connections (0: no limit, for an
+app behind a proxy that keeps the count, as nginx does in app/cluster.py), or
+when the process is near its open-file limit. The kernel hands out the lowest
+free descriptor, so a new socket numbered ``fd`` means descriptors 0..fd are
+all open: that number, compared with the limit, says how near the process is
+without counting anything. Each reason to refuse is logged as one line, at most once a
 minute per address, so a flood of refusals is not a flood of log lines.
 """
 from __future__ import annotations
@@ -87,7 +88,7 @@ class ConnectionGuard:
                           "(%d; NNPG_OPEN_FILES_RESERVE keeps some free)", open_file_limit())
             return self._busy("the server has too many open connections; try again shortly")
         address = _peer_address(transport)
-        if self.open[address] >= self.per_address:
+        if self.per_address and self.open[address] >= self.per_address:
             self.log.warn(("address", address), "Refusing connections from %s: it has %d open "
                           "(NNPG_MAX_CONNECTIONS_PER_ADDRESS)", address, self.open[address])
             return self._busy(f"more than {self.per_address} open connections from one address")
