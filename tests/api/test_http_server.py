@@ -157,19 +157,27 @@ def test_an_idle_keep_alive_connection_is_closed_after_keep_alive_seconds(server
 
 def test_connections_over_max_connections_per_address_get_503(server):
     """300 half-open requests from one address: 20 are held, the rest refused, then all is well."""
-    socks = [connect(server) for _ in range(300)]
-    try:
-        for sock in socks:
-            sock.sendall(b"GET / HTTP/1.1\r\n")
-        answers = first_answers(socks)
-        assert sum(status_of(a) == 503 for a in answers) >= 300 - 20
-    finally:
-        for sock in socks:
-            sock.close()
-    wait_until(lambda: get_root(server) == 200, "a request after the flood")
+    assert refused_in_a_flood(server, 300) >= 300 - 20
     log = server.log_tail(200_000)
     assert "Traceback" not in log
     assert log.count("Refusing connections from 127.0.0.1") == 1  # once a minute, not once per refusal
+
+
+def refused_in_a_flood(server, count: int) -> int:
+    """Opens ``count`` connections, each sending half a request; how many were answered 503.
+
+    All are closed after, and the server is waited for until it serves a request again."""
+    socks = []
+    try:
+        for _ in range(count):
+            socks.append(connect(server))
+            socks[-1].sendall(b"GET / HTTP/1.1\r\n")
+        refused = sum(status_of(answer) == 503 for answer in first_answers(socks))
+    finally:
+        for sock in socks:
+            sock.close()
+    wait_until(lambda: get_root(server) == 200, "a request once the connections closed")
+    return refused
 
 
 def first_answers(socks, quiet_seconds=2.0) -> list[bytes]:
@@ -199,17 +207,7 @@ def test_near_the_open_file_limit_new_connections_are_refused_with_one_log_line(
     env = {"NNPG_MAX_CONNECTIONS_PER_ADDRESS": "1000", "NNPG_HEADER_TIMEOUT_SECONDS": "60",
            "NNPG_OPEN_FILES_RESERVE": "100"}
     with servers.running(tmp_path / "server.log", env=env, preexec_fn=_low_open_file_limit) as srv:
-        socks = []
-        try:
-            for _ in range(400):
-                socks.append(connect(srv))
-                socks[-1].sendall(b"GET / HTTP/1.1\r\n")
-            answers = first_answers(socks)
-            assert sum(status_of(a) == 503 for a in answers) >= 400 - 256
-        finally:
-            for sock in socks:
-                sock.close()
-        wait_until(lambda: get_root(srv) == 200, "a request once the connections closed")
+        assert refused_in_a_flood(srv, 400) >= 400 - 256
         log = srv.log_tail(200_000)
     assert "Traceback" not in log
     assert log.count("near its open-file limit") == 1
