@@ -51,14 +51,17 @@ def _answers(url) -> bool:
         return False
 
 
-def start(log_path: Path, env: dict | None = None, args=()) -> RunningServer:
-    """Start `python -m app` on a free port and wait until GET / answers 200."""
+def start(log_path: Path, env: dict | None = None, args=(), preexec_fn=None) -> RunningServer:
+    """Start `python -m app` on a free port and wait until GET / answers 200.
+
+    ``preexec_fn`` runs in the child before it starts (e.g. to lower its open-file limit)."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=preexec_fn)
     log.close()  # the child has its own copy of the descriptor
     server = RunningServer(proc, port, log_path)
     deadline = time.monotonic() + START_SECONDS
@@ -86,9 +89,9 @@ def stop(server: RunningServer, kill=False):
 
 
 @contextlib.contextmanager
-def running(log_path: Path, env: dict | None = None, args=()):
+def running(log_path: Path, env: dict | None = None, args=(), preexec_fn=None):
     """A real server for the duration of the block; stopped whatever happens."""
-    server = start(log_path, env, args)
+    server = start(log_path, env, args, preexec_fn)
     try:
         yield server
     finally:

@@ -192,11 +192,16 @@ def test_max_dataset_points():
 CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "class_joins_per_minute",
                 "max_live_classes"}
 
+# tested against a real `python -m app` in tests/api/test_http_server.py (frame_ancestors in
+# tests/api/test_security_headers.py)
+SERVER_LIMITS = {"max_request_line_bytes", "max_header_bytes", "header_timeout_seconds", "keep_alive_seconds",
+                 "max_connections_per_address", "open_files_reserve", "frame_ancestors"}
+
 
 def test_every_limit_in_settings_has_a_test():
     tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
         "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
-        "max_points"} | CLASS_LIMITS
+        "max_points"} | CLASS_LIMITS | SERVER_LIMITS
     not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds",
                   "redis_url"}
     assert set(Settings.model_fields) - not_limits == tested
