@@ -16,8 +16,8 @@ steps:
 While it works it needs more, one thing at a time (its lock serializes them):
 a training ``step`` (the batch's activations forward and backward, the new
 gradients) or a ``frame`` (a snapshot of the network, the forward pass of the
-points it evaluates and of the boundary's grid, and the grid's drawing buffer). A session is budgeted at
-what it holds plus the larger of the two.
+points it evaluates and of the boundary's grid, and the grid's drawing
+buffer). A session is budgeted at what it holds plus the larger of the two.
 
 NumPy-free and web-free: the sums need only the config and the dataset registry.
 """
@@ -117,20 +117,19 @@ def session_bytes(shape: SessionShape) -> int:
 
 
 def largest_shape(settings) -> SessionShape:
-    """The most expensive session the Settings allow: the widest dataset at its most
-    points, every hidden layer at the widest, the most classes, Adam, full batch,
-    the finest grid, the neurons and health views on."""
-    def cost(spec):
-        width = math.prod(spec.image_shape) if spec.image_shape else 2
-        return min(spec.max_n or settings.max_points, settings.max_points) * width
+    """The most expensive session the Settings allow: over every dataset at its most
+    points (on the plane every feature at once and the finest grid), every hidden
+    layer at the widest, the most classes, Adam, full batch, neurons and health on."""
+    from .features import FEATURES
 
-    spec = max(DATASETS.values(), key=cost)
-    raw = math.prod(spec.image_shape) if spec.image_shape else 2
-    from .features import FEATURES  # every feature of the plane at once
-    return SessionShape(points=min(spec.max_n or settings.max_points, settings.max_points), raw_width=raw,
-                        input_width=raw if spec.kind == "image" else len(FEATURES),
-                        hidden=(settings.max_session_width,) * settings.max_session_hidden_layers,
-                        outputs=settings.max_classes)
+    def largest_of(spec):
+        raw = math.prod(spec.image_shape) if spec.image_shape else 2
+        return SessionShape(points=min(spec.max_n or settings.max_points, settings.max_points), raw_width=raw,
+                            input_width=raw if spec.kind == "image" else len(FEATURES),
+                            hidden=(settings.max_session_width,) * settings.max_session_hidden_layers,
+                            outputs=min(spec.max_classes, settings.max_classes))
+
+    return max((largest_of(spec) for spec in DATASETS.values()), key=session_bytes)
 
 
 def worst_case(settings) -> dict:
