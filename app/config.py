@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 32
 
+    # Memory and heavy REST work
+    # The live sessions' memory together (app/budget.py counts each from its config;
+    # docs/memory.md): a new session, a config or points that would pass it are refused.
+    # 0: no budget.
+    memory_budget_mb: int = 4096
+    max_response_numbers: int = 2_000_000  # one REST answer (scores, probs, hidden, grads...): over it → 413
+    rest_workers: int = 2                  # threads that compute REST answers (forward, backward, step...)
+    rest_queue: int = 4                    # REST requests waiting for a worker: one more → 503
+    rest_retry_after_seconds: int = 2      # the Retry-After of that 503
+
     # Datasets
     max_dataset_points: int = 5000
 
