@@ -49,6 +49,23 @@ def browser():
         b.close()
 
 
+def wait_js(page, expression: str, what: str | None = None, timeout: float = HANG_SECONDS):
+    """Poll ``page.evaluate(expression)`` until it is truthy; its value.
+
+    Not Playwright's wait_for_function: that re-evaluates the expression
+    inside the page with eval(), which the server's Content-Security-Policy
+    forbids (no 'unsafe-eval'), and every browser test runs under that policy.
+    ``timeout`` only guards against a hang."""
+    deadline = time.monotonic() + max(timeout, HANG_SECONDS)
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or expression}")
+        page.wait_for_timeout(25)
+
+
 class Watch:
     """Everything a page does that a test may want to check.
 

@@ -8,6 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from .conftest import wait_js
+
 pytestmark = pytest.mark.browser
 
 MINUS = "\u2212"
@@ -35,7 +37,7 @@ def calc(context, server):
             page.goto(server + "/favicon.svg")
             page.evaluate(before)
         page.goto(server + "/calculus" + hash_)
-        page.wait_for_function("window.nnpgCalc && window.nnpgCalc.ready")
+        wait_js(page, "window.nnpgCalc && window.nnpgCalc.ready")
         return page
 
     yield _open
@@ -65,8 +67,8 @@ def table(page):
 
 def choose_example(page, key, nodes):
     page.select_option("#example", key)
-    page.wait_for_function(f"window.nnpgCalc.stepper.graph && window.nnpgCalc.stepper.graph.nodes.length === {nodes}"
-                           f" && window.nnpgCalc.stepper.example === '{key}'")
+    wait_js(page, f"window.nnpgCalc.stepper.graph && window.nnpgCalc.stepper.graph.nodes.length === {nodes}"
+                  f" && window.nnpgCalc.stepper.example === '{key}'")
 
 
 def test_seed_backprop_example_step_by_step(calc):
@@ -113,10 +115,10 @@ def test_seed_sigmoid_neuron_both_ways(calc, key, nodes):
 def test_typed_expression_and_edited_input(calc):
     page = calc()
     page.fill("#expression", "x * x + relu(x)")
-    page.wait_for_function("window.nnpgCalc.stepper.expression === 'x * x + relu(x)' && "
-                           "window.nnpgCalc.stepper.graph && window.nnpgCalc.stepper.graph.nodes.length === 4")
+    wait_js(page, "window.nnpgCalc.stepper.expression === 'x * x + relu(x)' && "
+                  "window.nnpgCalc.stepper.graph && window.nnpgCalc.stepper.graph.nodes.length === 4")
     page.locator('input[type="number"][data-var-input="x"]').fill("3")
-    page.wait_for_function("window.nnpgCalc.stepper.graph.output === 12")
+    wait_js(page, "window.nnpgCalc.stepper.graph.output === 12")
     page.click("#run-all")
     values, f = table(page)
     assert number(f) == 12 and number(values["x"][1]) == 7
@@ -144,7 +146,7 @@ def test_gradient_check_panel(calc):
 
 def test_descent_view_paths_and_divergence(calc):
     page = calc("#view=descent")
-    page.wait_for_function("window.nnpgCalc.descent.drawn")
+    wait_js(page, "window.nnpgCalc.descent.drawn")
     items = page.locator("#descent-status li")
     assert [items.nth(i).get_attribute("data-method") for i in range(items.count())] == ["batch", "minibatch", "sgd"]
     traces = page.evaluate("document.getElementById('contour').data.map((t) => t.type)")

@@ -6,6 +6,8 @@ import urllib.request
 
 import pytest
 
+from .conftest import wait_js
+
 pytestmark = pytest.mark.browser
 
 
@@ -70,7 +72,7 @@ def test_the_report_opens_with_no_request_outside_the_page(dataset, sizes, serve
     page.route("**/*", lambda route: route.fulfill(body=html, content_type="text/html")
                if route.request.url == "http://report.test/" else route.abort())
     page.goto("http://report.test/")
-    page.wait_for_function("document.querySelectorAll('.plotly .main-svg').length >= 3")
+    wait_js(page, "document.querySelectorAll('.plotly .main-svg').length >= 3")
     assert requests == ["http://report.test/"] and errors == []
     shot(page, f"report-{dataset}.png")
     page.close()

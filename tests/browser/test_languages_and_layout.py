@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from .conftest import wait_js
+
 pytestmark = pytest.mark.browser
 
 # Words that stay as they are in 中文: formula and method names, key caps, file formats.
@@ -82,11 +84,11 @@ def test_the_language_follows_the_browser_and_stays_in_the_link(browser, server)
     ctx = browser.new_context(locale="zh-CN")
     page = ctx.new_page()
     page.goto(server + "/")
-    page.wait_for_function("window.nnpg && window.nnpg.lang === 'zh'")
+    wait_js(page, "window.nnpg && window.nnpg.lang === 'zh'")
     assert page.locator("#play .btn-label").inner_text() == "运行"
     assert "lang=zh" in page.evaluate("location.hash")
     page.get_by_label("语言").select_option("en")
-    page.wait_for_function("window.nnpg && window.nnpg.lang === 'en'")
+    wait_js(page, "window.nnpg && window.nnpg.lang === 'en'")
     assert page.locator("#play .btn-label").inner_text() == "Play"
     assert "lang=en" in page.evaluate("location.hash")
     ctx.close()

@@ -18,6 +18,8 @@ import pytest
 
 import servers
 
+from .conftest import wait_js
+
 pytestmark = pytest.mark.browser
 
 LIMITS = {"NNPG_MAX_SESSION_WIDTH": "8", "NNPG_MAX_SESSION_HIDDEN_LAYERS": "2", "NNPG_MAX_POINTS": "1000",
@@ -98,8 +100,8 @@ def test_an_entry_added_to_the_catalog_is_an_option_in_both_languages(small_serv
 
     page.evaluate("async () => { const i18n = await import('/static/js/i18n.js'); await i18n.loadLang('zh'); }")
     page.select_option("#ctl-loss", "softmax")  # any change renders the form again
-    page.wait_for_function("() => [...document.querySelectorAll('#ctl-activation option')]"
-                           ".some(o => o.textContent === '软符号')")
+    wait_js(page, "[...document.querySelectorAll('#ctl-activation option')]"
+                  ".some(o => o.textContent === '软符号')")
     page.close()
 
 

@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 import servers
 
-from .conftest import ARTIFACTS, Watch
+from .conftest import ARTIFACTS, Watch, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -89,8 +89,7 @@ def test_pinned_runs_survive_reinitialisation_and_are_labelled(open_page, shot):
     assert len(page.evaluate("window.nnpg.chart.pins")) == 2
     # A language switch reloads the page: the pins come back, labelled in 中文.
     page.get_by_label("Language").select_option("zh")
-    page.wait_for_function("window.nnpg && window.nnpg.lang === 'zh' && window.nnpg.chart.pins.length === 2",
-                           timeout=15000)
+    wait_js(page, "window.nnpg && window.nnpg.lang === 'zh' && window.nnpg.chart.pins.length === 2")
     assert "激活函数" in page.locator(".chart-legend").inner_text()
 
 
