@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 
+from .budget import over_budget
 from .catalog import catalog, session_limits
 from .config import Settings
 from .frame_pool import FramePool
@@ -115,8 +116,12 @@ class SessionStore:
         if address is not None and not self.new_sessions.allow(address):
             raise SessionRefused(TOO_MANY_NEW.format(limit=self.settings.new_sessions_per_minute),
                                  field="session", close_code=1013, code="rate_limited")
-        while len(self.sessions) >= self.settings.max_sessions:
-            self._evict(self._evictable())
+        leaving = self._evictable() if len(self.sessions) >= self.settings.max_sessions else None
+        staying = [s for s in self.sessions.values() if s is not leaving]
+        if refused := over_budget(staying, default_config(self.settings), self.settings):
+            raise SessionRefused(refused[1], field=refused[0], close_code=1013)
+        if leaving is not None:
+            self._evict(leaving)
         session_id = session_id or new_session_id()
         live = LiveSession(session_id, secrets.token_urlsafe(24),
                            TrainingSession(default_config(self.settings)), self)

@@ -18,8 +18,6 @@ import logging
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from .config import get_settings
-
 log = logging.getLogger("nn_playground")
 
 # After the app has finished: how long a blocked write buffer may stay before
@@ -29,9 +27,10 @@ CHECK_SECONDS = 0.5  # how often a connection's write buffer is looked at
 
 
 class DroppingWebSocketProtocol(WebSocketsSansIOProtocol):
+    stall_seconds = 30.0  # Settings.client_stall_seconds, set by app/server.py
+
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
-        self.stall_seconds = get_settings().client_stall_seconds
         self._waiting = (0, 0.0)  # (bytes buffered at the last look, since when none were taken)
         self._checker = self.loop.call_later(CHECK_SECONDS, self._check_reading)
 
