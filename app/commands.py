@@ -61,15 +61,24 @@ async def set_model(live, sub, new):
 
 
 async def run_steps(live, n):
-    """Exactly n steps (fewer only if the network diverges), in slices so
-    that other sessions keep their turns; no frame until they are done."""
+    """Exactly n steps (fewer only if the network diverges), in the same fair
+    turns as play: while stepping the session is one of those sharing the
+    training thread, and sits its turns out when ahead of its share. No frame
+    until they are done."""
     t, scheduler = live.training, live.store.scheduler
-    left = n
-    while left > 0 and t.status == "ok":
-        done, used = await scheduler.run(train_for, t, left, scheduler.slice_seconds(),
-                                         scheduler.frames_waiting)
-        live.used += used
-        left -= done
+    scheduler.join(live)
+    live.stepping = True
+    try:
+        left = n
+        while left > 0 and t.status == "ok":
+            if await scheduler.sat_out(live):
+                continue
+            done, used = await scheduler.run(train_for, t, left, scheduler.slice_seconds(),
+                                             scheduler.frames_waiting)
+            live.used += used
+            left -= done
+    finally:
+        live.stepping = False
 
 
 async def config(live, sub, msg):

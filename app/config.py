@@ -4,9 +4,12 @@ For example ``NNPG_MAX_SESSIONS=8 make run``.
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -32,6 +35,18 @@ class Settings(BaseSettings):
     train_slice_seconds: float = 0.02
     # Draw frames in a worker process (False: on a thread of the server's own).
     frame_process: bool = True
+
+    # Hostile clients on /ws/session
+    # A connection whose send has been blocked this long (it does not read) is
+    # closed with 1008 "not reading"; its session stays resumable.
+    client_stall_seconds: float = 30.0
+    max_outbox_messages: int = 64        # replies waiting for one connection; beyond: "not reading"
+    max_pending_commands: int = 32       # a driver's messages waiting to be applied; beyond: `error`
+    new_sessions_per_minute: int = 30    # new sessions from one client address (class joins apart)
+    # Page origins allowed on /ws/session and /ws/class besides the server's own
+    # (Origin's host:port == Host); "*" allows every origin. NNPG_ALLOWED_ORIGINS
+    # is a comma-separated list (or JSON), e.g. https://playground.example.org
+    allowed_origins: Annotated[list[str], NoDecode] = []
 
     # Stateless REST API (/api/v1)
     max_input_width: int = 4096
@@ -80,6 +95,17 @@ class Settings(BaseSettings):
     # so a teacher can embed it in a course page or slides; a deployment can narrow it,
     # e.g. NNPG_FRAME_ANCESTORS="'self' https://lms.example.edu".
     frame_ancestors: str = "*"
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value):
+        """A comma-separated string (as an env var gives it) or a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
 
 @lru_cache

@@ -13,10 +13,11 @@ import asyncio
 import logging
 import time
 
+from .command_queue import CommandQueue
 from .commands import apply_command
 from .protocol import error
 from .scheduler import locked, train_for
-from .subscribers import BuiltFrame, Subscriber
+from .subscribers import TAKEN_OVER, BuiltFrame, Subscriber
 from .views import frame_body, sticky_parts, views_of
 
 log = logging.getLogger("nn_playground")
@@ -31,9 +32,11 @@ class LiveSession:
         self.driver: Subscriber | None = None
         self.viewers: set[Subscriber] = set()
         self.last_seen = time.monotonic()
+        self.opening = True      # created, its first connection not attached yet: not evictable
         self.used = 0.0          # seconds of the training thread this session has had
         self.draw_seconds = 0.0  # how long its last frame took to draw
-        self.commands: asyncio.Queue = asyncio.Queue()
+        self.commands = CommandQueue(store.settings.max_pending_commands)
+        self.stepping = False    # a `step n` is running: it shares the training thread like play
         self.tasks: list = []
         self.view_cache: dict = {}  # view name → (key, text) as last drawn
         self._points = (None, "")   # (version, JSON text)
@@ -60,6 +63,11 @@ class LiveSession:
     def playing(self):
         return self.attached and self.training.running
 
+    @property
+    def sharing(self):
+        """True while this session takes turns on the training thread (playing or stepping)."""
+        return self.playing or (self.attached and self.stepping)
+
     # ---- subscribers ----------------------------------------------------------
 
     async def attach(self, sub: Subscriber):
@@ -70,10 +78,11 @@ class LiveSession:
             previous, self.driver = self.driver, sub
             if previous is not None:
                 previous.let_go(error("this session was taken over by another connection",
-                                      "session"))
+                                      "session"), TAKEN_OVER)
         else:
             self.viewers.add(sub)
         self.last_seen = time.monotonic()
+        self.opening = False
         sub.post(hello)
         if not self.tasks:
             self._start()
@@ -104,14 +113,17 @@ class LiveSession:
         }
 
     def submit(self, sub: Subscriber, msg):
-        """A validated client message from ``sub``: the driver's is queued, a
-        viewer's is refused."""
+        """A validated client message from ``sub``: the driver's is queued (see
+        CommandQueue: it may be refused), a viewer's is refused."""
         self.last_seen = time.monotonic()
         if sub is not self.driver:
             sub.post(error(f"a viewer cannot send {msg.type}: this session is controlled by "
                            "its driver", "role"))
             return
-        self.commands.put_nowait((sub, msg))
+        if not self.commands.put(sub, msg):
+            sub.post(error(f"too many messages waiting ({len(self.commands)}): this {msg.type} "
+                           "was not applied; wait for the replies"))
+            return
         self.wake_runner.set()
 
     def _start(self):
@@ -122,8 +134,8 @@ class LiveSession:
         for task in self.tasks + ([self.drawing] if self.drawing else []):
             task.cancel()
         self.tasks, self.drawing = [], None
-        while not self.commands.empty():  # nothing trains now: queued work runs at once
-            sub, msg = self.commands.get_nowait()
+        while self.commands:  # nothing trains now: queued work runs at once
+            sub, msg = self.commands.pop()
             if sub is None:
                 asyncio.ensure_future(self._run_work(*msg))
 
@@ -133,7 +145,7 @@ class LiveSession:
         if not self.tasks:
             return await work()
         done = asyncio.get_running_loop().create_future()
-        self.commands.put_nowait((None, (work, done)))
+        self.commands.put_work(work, done)
         self.wake_runner.set()
         return await done
 
@@ -157,8 +169,8 @@ class LiveSession:
         t = self.training
         last_tick = time.monotonic()
         while True:
-            while not self.commands.empty():
-                sub, msg = self.commands.get_nowait()
+            while self.commands:
+                sub, msg = self.commands.pop()
                 if sub is None:  # work of the class layer (between_turns)
                     await self._run_work(*msg)
                     continue
@@ -184,8 +196,7 @@ class LiveSession:
 
     async def _train_slice(self):
         t, scheduler = self.training, self.store.scheduler
-        if scheduler.must_wait(self):
-            await asyncio.sleep(min(scheduler.lead(self), 0.05))
+        if await scheduler.sat_out(self):
             return
         max_steps = int(self.allowance) if t.config.speed > 0 else 1 << 30
         if max_steps <= 0:
@@ -207,7 +218,7 @@ class LiveSession:
             return
         timeout = (1 - self.allowance) / t.config.speed if t.running else None
         self.wake_runner.clear()
-        if not self.commands.empty():
+        if self.commands:
             return
         try:
             await asyncio.wait_for(self.wake_runner.wait(), timeout)

@@ -35,8 +35,22 @@ def join_object(head: str, parts: dict) -> str:
     return head[:-1] + extra + "}" if head != "{}" else "{" + extra[1:] + "}"
 
 
-def error(message, field=None) -> dict:
-    return {"type": "error", "message": message, "field": field}
+def error(message, field=None, code=None) -> dict:
+    """An `error` message; ``code`` (a word the page tells apart, e.g.
+    "evicted") only where one is given."""
+    reply = {"type": "error", "message": message, "field": field}
+    if code is not None:
+        reply["code"] = code
+    return reply
+
+
+# An error repeats at most this much of what the client sent (a key, a type).
+ECHO_CHARS = 40
+
+
+def cut(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text``, or its first ``limit`` characters and "…" when longer."""
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def config_reply(config, reset: bool) -> dict:
@@ -59,8 +73,21 @@ def validation_error(exc: ValidationError, default_field=None) -> dict:
         loc = loc[1:]
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc = ["type"]  # an unknown message type: the field at fault is `type`
-    field = ".".join(loc) or default_field
-    return error(f"{field}: {first['msg']}" if field else first["msg"], field)
+    field = cut(".".join(loc)) or default_field
+    msg = first["msg"]
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        # pydantic's message repeats the tag sent, at any length
+        msg = "unknown message type, expected one of: " + ", ".join(_expected_tags(first))
+    return error(cut(f"{field}: {msg}" if field else msg, MESSAGE_CHARS), field)
+
+
+# The longest `error` message text (the list of message types fits).
+MESSAGE_CHARS = 300
+
+
+def _expected_tags(first: dict) -> list[str]:
+    expected = (first.get("ctx") or {}).get("expected_tags", "")
+    return [tag.strip().strip("'") for tag in str(expected).split(",") if tag.strip()]
 
 
 def parse_client_message(text: str, max_bytes: int, settings, validate=None):

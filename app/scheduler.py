@@ -1,9 +1,11 @@
-"""The training thread, shared fairly by every playing session.
+"""The training thread, shared fairly by every playing or stepping session.
 
 Training runs on one thread shared by every session, so the event loop never
 stalls and sessions take turns. Time on that thread, not turns, is shared: a
 session that has had more than its share sits its turns out while the others
 catch up (a step of a huge network takes a second and cannot be cut short).
+A `step n` takes the same turns as play: it is one of the sessions sharing
+the thread while it runs.
 With frames drawn on a thread of this process (no frame worker process),
 training first waits for frames that are being drawn: the two would share the
 GIL.
@@ -26,10 +28,10 @@ FAIR_LEAD_SECONDS = 0.25
 
 
 class Scheduler:
-    def __init__(self, slice_seconds: float, frames_first: bool, playing):
+    def __init__(self, slice_seconds: float, frames_first: bool, sharing):
         self.slice_seconds_total = slice_seconds
         self.frames_first = frames_first
-        self.playing = playing  # () -> the LiveSessions playing now
+        self.sharing = sharing  # () -> the LiveSessions taking turns now (playing or stepping)
         self._executor = None
         self._frames = 0
         self._no_frames = threading.Event()
@@ -70,25 +72,33 @@ class Scheduler:
     # ---- fair shares -------------------------------------------------------------
 
     def lead(self, live):
-        """How far ahead of the least-served playing session ``live`` is, in
+        """How far ahead of the least-served sharing session ``live`` is, in
         seconds of training-thread time."""
-        used = [s.used for s in self.playing() if s is not live]
+        used = [s.used for s in self.sharing() if s is not live]
         return live.used - min(used) if used else 0.0
 
     def join(self, live):
-        """A session that starts to play starts level with the others
+        """A session that starts to play (or step) starts level with the others
         (neither owed the time it spent paused nor behind)."""
-        used = [s.used for s in self.playing() if s is not live]
+        used = [s.used for s in self.sharing() if s is not live]
         if used:
             live.used = min(used)
 
     def slice_seconds(self):
-        """How long one training slice may run: shorter as more sessions play, so
-        that each gets its turn (and its frames) often."""
-        return max(0.002, self.slice_seconds_total / max(1, len(self.playing())))
+        """How long one training slice may run: shorter as more sessions share
+        the thread, so that each gets its turn (and its frames) often."""
+        return max(0.002, self.slice_seconds_total / max(1, len(self.sharing())))
 
     def must_wait(self, live):
         return self.lead(live) > FAIR_LEAD_SECONDS
+
+    async def sat_out(self, live) -> bool:
+        """True after sitting a while out when ``live`` is ahead of its fair
+        share (the others catch up meanwhile); False at once when it may train."""
+        if not self.must_wait(live):
+            return False
+        await asyncio.sleep(min(self.lead(live), 0.05))
+        return True
 
 
 def _after_frames(no_frames, fn, *args):

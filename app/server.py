@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from .config import Settings
 from .connection_guard import ConnectionGuard, error_response
 from .log_redaction import redact_secrets_in_server_logs
+from .ws_protocol import DroppingWebSocketProtocol
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
-    """Uvicorn's WebSocket protocol, giving the connection's slot back to the guard when it closes."""
+class GuardedWebSocketProtocol(DroppingWebSocketProtocol):
+    """Uvicorn's WebSocket protocol (with a peer that does not read dropped: app/ws_protocol.py),
+    giving the connection's slot back to the guard when it closes."""
 
     guard: ConnectionGuard
 
@@ -136,7 +137,8 @@ def protocol_classes(settings: Settings) -> tuple[type, type]:
     limits = HeadLimits(settings.max_request_line_bytes, settings.max_header_bytes,
                         settings.header_timeout_seconds)
     http = type("HttpProtocol", (GuardedHttpProtocol,), {"guard": guard, "limits": limits})
-    ws = type("WebSocketProtocol", (GuardedWebSocketProtocol,), {"guard": guard})
+    ws = type("WebSocketProtocol", (GuardedWebSocketProtocol,),
+              {"guard": guard, "stall_seconds": settings.client_stall_seconds})
     return http, ws
 
 

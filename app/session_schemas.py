@@ -335,3 +335,4 @@ class ErrorReply(BaseModel):
     type: Literal["error"]
     message: str
     field: Optional[str] = None
+    code: Optional[str] = None  # where the page must tell a refusal apart: "evicted", "rate_limited"

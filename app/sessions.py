@@ -2,7 +2,9 @@
 
 A session outlives its connections: a driver that reconnects within the idle
 expiry with the session id and its token takes it over; anyone with the id
-may watch it (read-only). Where the work runs: app/scheduler.py (training,
+may watch it (read-only). Only attached sessions hold a slot for sure: when
+the table is full, a new session takes the place of the least recently used
+one with no connection (app/slots.py). Where the work runs: app/scheduler.py (training,
 one thread shared fairly) and app/frame_pool.py (frames, worker processes).
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .frame_pool import FramePool
 from .live import LiveSession
 from .schemas import validate_config_patch
 from .scheduler import Scheduler
+from .slots import EVICTED_MESSAGE, TOO_MANY_NEW, EvictedIds, NewSessionRate
 from .training import TrainingConfig, TrainingSession
 
 
@@ -32,12 +35,18 @@ def new_session_id() -> str:
 
 
 class SessionRefused(Exception):
-    """A connection that cannot have a session; ``field`` and ``close_code`` say why."""
+    """A connection that cannot have a session; ``field``, ``close_code`` and
+    ``code`` (a word the page can tell apart: "evicted", "rate_limited") say why."""
 
-    def __init__(self, message, field=None, close_code=1008):
+    def __init__(self, message, field=None, close_code=1008, code=None):
         super().__init__(message)
         self.field = field
         self.close_code = close_code
+        self.code = code
+
+
+def _utf8(text) -> bytes:
+    return str(text or "").encode("utf-8", "replace")
 
 
 def default_config(settings: Settings) -> TrainingConfig:
@@ -56,7 +65,9 @@ class SessionStore:
         self.settings = settings
         self.sessions: dict[str, LiveSession] = {}
         self.scheduler = Scheduler(settings.train_slice_seconds,
-                                   frames_first=not settings.frame_process, playing=self.playing)
+                                   frames_first=not settings.frame_process, sharing=self.sharing)
+        self.evicted = EvictedIds()
+        self.new_sessions = NewSessionRate(settings.new_sessions_per_minute)
         self.pool = FramePool(settings.frame_process, self.scheduler)
         self._reaper = None
         self._catalog = None
@@ -78,29 +89,53 @@ class SessionStore:
     def playing(self):
         return [s for s in self.sessions.values() if s.playing]
 
+    def sharing(self):
+        """The sessions taking turns on the training thread: playing or stepping."""
+        return [s for s in self.sessions.values() if s.sharing]
+
     def validate_config_patch(self, patch: dict) -> dict:
         """Per-field validation of a partial config, with the ranges of this app's Settings."""
         return validate_config_patch(patch, self.settings)
 
     # ---- create, resume, watch, expire --------------------------------------------
 
-    def create(self, session_id: str | None = None) -> LiveSession:
+    def create(self, session_id: str | None = None, address: str | None = None) -> LiveSession:
         """A new session, with ``session_id`` if given (one chosen before connecting,
-        so that a proxy routing by id sends it here) or a fresh id."""
+        so that a proxy routing by id sends it here) or a fresh id. With the
+        client's ``address``, counted against its new sessions per minute.
+        When the table is full, the least recently used session with no
+        connection is closed to make room; only attached sessions fill it."""
         self.expire()
         if session_id is not None:
             self._check_new_id(session_id)
-        if len(self.sessions) >= self.settings.max_sessions:
+        room = len(self.sessions) < self.settings.max_sessions or self._evictable()
+        if not room:
             raise SessionRefused(
                 f"the server is full ({self.settings.max_sessions} live sessions); try again later",
                 close_code=1013)
-        if refused := over_budget(self.sessions.values(), default_config(self.settings), self.settings):
+        if address is not None and not self.new_sessions.allow(address):
+            raise SessionRefused(TOO_MANY_NEW.format(limit=self.settings.new_sessions_per_minute),
+                                 field="session", close_code=1013, code="rate_limited")
+        leaving = self._evictable() if len(self.sessions) >= self.settings.max_sessions else None
+        staying = [s for s in self.sessions.values() if s is not leaving]
+        if refused := over_budget(staying, default_config(self.settings), self.settings):
             raise SessionRefused(refused[1], field=refused[0], close_code=1013)
+        if leaving is not None:
+            self._evict(leaving)
         session_id = session_id or new_session_id()
         live = LiveSession(session_id, secrets.token_urlsafe(24),
                            TrainingSession(default_config(self.settings)), self)
         self.sessions[session_id] = live
         return live
+
+    def _evictable(self) -> LiveSession | None:
+        """The least recently used session with no connection (None if every one has one)."""
+        idle = [s for s in self.sessions.values() if not s.attached and not s.opening]
+        return min(idle, key=lambda s: s.last_seen, default=None)
+
+    def _evict(self, live: LiveSession):
+        del self.sessions[live.id]
+        self.evicted.add(live.id)
 
     def _check_new_id(self, session_id: str):
         if not SESSION_ID.fullmatch(session_id):
@@ -113,8 +148,11 @@ class SessionStore:
     def resume(self, session_id, token) -> LiveSession:
         self.expire()
         live = self.sessions.get(session_id)
-        # Compare in constant time, and give one answer for both failures.
-        if live is None or not secrets.compare_digest(str(token or ""), live.token):
+        if live is None and session_id in self.evicted:
+            raise SessionRefused(EVICTED_MESSAGE, field="session", close_code=1008, code="evicted")
+        # Compare in constant time (as bytes: any text a query can carry), and
+        # give one answer for both failures.
+        if live is None or not secrets.compare_digest(_utf8(token), live.token.encode()):
             raise SessionRefused("unknown session or wrong token", field="token", close_code=1008)
         return live
 

@@ -4,6 +4,11 @@ A frame is drawn once per session and handed to every subscriber; each one
 holds only the newest frame it has not sent yet (a slow reader gets fewer
 frames, never a backlog) and reads the history and the points through its
 own cursor, so that nothing is consumed by another subscriber.
+
+Nothing a client does grows what is kept for it without bound: a newer
+`probe` or `model` reply replaces an unsent older one, the control messages
+waiting are capped, and a connection whose send stays blocked (it does not
+read) is let go as "not reading" (docs/protocol.md, "Limits and close codes").
 """
 from __future__ import annotations
 
@@ -12,6 +17,13 @@ from dataclasses import dataclass, field
 
 from . import compact
 from .protocol import history_since, to_json
+
+
+# Replies of which only the newest matters: an unsent older one is replaced.
+COALESCED = ("probe", "model")
+# How a connection is closed when it is let go: (close code, reason).
+TAKEN_OVER = (1000, "taken over")
+NOT_READING = (1008, "not reading")
 
 
 @dataclass
@@ -64,10 +76,13 @@ class BuiltFrame:
 class Subscriber:
     """One connection's side of a session: its messages and its newest frame."""
 
-    def __init__(self, role: str, encoding: str = "json"):
+    def __init__(self, role: str, encoding: str = "json", max_outbox: int = 64,
+                 stall_seconds: float | None = None):
         self.role = role                # "driver" or "viewer"
         self.encoding = encoding        # of frames: "json" text, or "compact" binary (app/compact.py)
-        self.outbox: list[str] = []     # control messages, sent before any frame
+        self.outbox: list[tuple[str | None, str]] = []  # (type if coalesced, text): sent before any frame
+        self.max_outbox = max_outbox
+        self.stall_seconds = stall_seconds  # the longest one send may stay blocked (None: no limit)
         self.frame: BuiltFrame | None = None
         self.sending = False
         self.wake = asyncio.Event()
@@ -75,10 +90,21 @@ class Subscriber:
         self.points_seen = -1           # points: the version last sent
         self.views_seen: dict = {}      # sticky views: name → the key last sent
         self.gone = asyncio.Event()     # set when the session lets this connection go
-        self.farewell = None            # the error message to send as it goes
+        self.farewell = None            # the error message to send as it goes (or None)
+        self.close_with = TAKEN_OVER    # (code, reason) of the close as it goes
 
     def post(self, message: dict):
-        self.outbox.append(to_json(message))
+        """Queue a control message; a newer probe/model reply replaces an unsent
+        older one, and a backlog past ``max_outbox`` lets this connection go."""
+        if self.gone.is_set():
+            return
+        kind = message.get("type") if message.get("type") in COALESCED else None
+        if kind is not None:
+            self.outbox = [entry for entry in self.outbox if entry[0] != kind]
+        if len(self.outbox) >= self.max_outbox:
+            self.let_go(None, NOT_READING)
+            return
+        self.outbox.append((kind, to_json(message)))
         self.wake.set()
 
     def offer(self, frame: BuiltFrame):
@@ -90,24 +116,40 @@ class Subscriber:
         """True when this subscriber would take a new frame now."""
         return self.frame is None and not self.sending and not self.gone.is_set()
 
-    def let_go(self, message: dict):
-        """End this subscription (e.g. another connection took the session over)."""
-        self.farewell = message
+    def let_go(self, message: dict | None, close_with=TAKEN_OVER):
+        """End this subscription (another connection took the session over, or
+        this one does not read): ``message`` then a close (code, reason)."""
+        if not self.gone.is_set():
+            self.farewell, self.close_with = message, close_with
+        self.outbox.clear()
         self.gone.set()
 
     async def write_forever(self, send_text, on_sent):
         """Send control messages first, then the newest frame; ``on_sent()``
-        after each frame (the session may draw the next one)."""
+        after each frame (the session may draw the next one). Returns when a
+        send stays blocked for ``stall_seconds`` (the connection is let go)."""
         while True:
             await self.wake.wait()
             self.wake.clear()
             while self.outbox:
-                await send_text(self.outbox.pop(0))
+                if not await self._send(send_text, self.outbox.pop(0)[1]):
+                    return
             if self.frame is not None:
                 frame, self.frame = self.frame, None
                 self.sending = True
                 try:
-                    await send_text(frame.text_for(self))
+                    if not await self._send(send_text, frame.text_for(self)):
+                        return
                 finally:
                     self.sending = False
                 on_sent()
+
+    async def _send(self, send_text, text) -> bool:
+        """Send ``text``; False (and this connection let go) if it did not go
+        within ``stall_seconds``."""
+        try:
+            await asyncio.wait_for(send_text(text), self.stall_seconds)
+            return True
+        except asyncio.TimeoutError:
+            self.let_go(None, NOT_READING)
+            return False

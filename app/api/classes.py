@@ -18,10 +18,13 @@ from ..class_board import board_message, lead
 from ..class_redis import CLASS_STORE_DOWN, ClassStoreDown
 from ..classes import normalize_code
 from ..classroom import join_url
+from ..origins import ORIGIN_REFUSED
 from ..protocol import error, parse_client_message, to_json
 from ..schemas import CreateClassResponse, TeacherMessage
 from ..sessions import SessionRefused
+from ..subscribers import NOT_READING
 from .pages import page_context, templates
+from .stream import origin_refused, refuse
 from .strict import ApiError
 
 router = APIRouter()
@@ -62,16 +65,18 @@ async def class_socket(websocket: WebSocket, code: str | None = None, token: str
     """The teacher's board: `board` updates out, the teacher's lead in."""
     await websocket.accept()
     room = websocket.app.state.classroom
+    if origin_refused(websocket):
+        await refuse(websocket, ORIGIN_REFUSED, "origin", 1008)
+        return
     try:
         try:
             code, _ = await room.lead(code, token)
         except ClassStoreDown:
             raise SessionRefused(CLASS_STORE_DOWN, close_code=1013) from None  # the page tries again
     except SessionRefused as refused:
-        await websocket.send_text(to_json(error(str(refused), refused.field)))
-        await websocket.close(code=refused.close_code)
+        await refuse(websocket, str(refused), refused.field, refused.close_code)
         return
-    outbox = _Outbox()
+    outbox = _Outbox(room.settings.max_outbox_messages)
     tasks = [asyncio.create_task(_read(websocket, room, code, outbox)),
              asyncio.create_task(_tick(room, outbox)),
              asyncio.create_task(_write(websocket, room, code, outbox))]
@@ -84,6 +89,15 @@ async def class_socket(websocket: WebSocket, code: str | None = None, token: str
         for task in tasks:
             if not task.cancelled():
                 task.exception()
+    if outbox.stalled:  # a board that does not read is closed as a session's socket is
+        await _close_quietly(websocket, *NOT_READING)
+
+
+async def _close_quietly(ws: WebSocket, code: int, reason: str):
+    try:
+        await asyncio.wait_for(ws.close(code=code, reason=reason), 1.0)
+    except Exception:  # it does not read its close either
+        pass
 
 
 class _Outbox:
@@ -92,12 +106,19 @@ class _Outbox:
 
     BOARD = object()
 
-    def __init__(self):
+    def __init__(self, limit: int):
         self.queue: asyncio.Queue = asyncio.Queue()
         self.board_waiting = False
+        self.limit = limit
+        self.stalled = False  # replies piled up past the limit, or a send stayed blocked
 
-    def reply(self, message: dict):
+    def reply(self, message: dict) -> bool:
+        """Queue a reply; False (the connection is not reading) past the limit."""
+        if self.queue.qsize() >= self.limit:
+            self.stalled = True
+            return False
         self.queue.put_nowait(message)
+        return True
 
     def board(self):
         if not self.board_waiting:
@@ -117,8 +138,8 @@ async def _read(ws: WebSocket, room, code, outbox: _Outbox):
             reply = parsed if isinstance(parsed, dict) else await lead(room, code, parsed)
         except ClassStoreDown:
             reply = error(CLASS_STORE_DOWN)
-        if reply is not None:
-            outbox.reply(reply)
+        if reply is not None and not outbox.reply(reply):
+            return
         outbox.board()  # show what changed at once
 
 
@@ -130,6 +151,7 @@ async def _tick(room, outbox: _Outbox):
 
 async def _write(ws: WebSocket, room, code, outbox: _Outbox):
     seen: dict = {}  # session id → the thumbnail version this connection has
+    stall = room.settings.client_stall_seconds
     while True:
         item = await outbox.queue.get()
         if item is _Outbox.BOARD:
@@ -143,4 +165,8 @@ async def _write(ws: WebSocket, room, code, outbox: _Outbox):
                 await ws.send_text(to_json({"type": "ended", "code": code}))
                 await ws.close(code=1000)
                 return
-        await ws.send_text(to_json(item))
+        try:
+            await asyncio.wait_for(ws.send_text(to_json(item)), stall)
+        except asyncio.TimeoutError:
+            outbox.stalled = True
+            return

@@ -9,21 +9,28 @@ one's own (new, or the resumed one), `?class=CODE&teacher=TOKEN` is the
 teacher's own run.
 The session (app/live.py) trains and draws; this module only reads client
 messages into it and writes its messages out. See docs/protocol.md.
+
+A page of another origin is refused (app/origins.py); a connection that does
+not read is closed with 1008 "not reading" (app/subscribers.py) and its
+session stays resumable.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from ..class_redis import CLASS_STORE_DOWN, ClassStoreDown
 from ..live import LiveSession
+from ..origins import ORIGIN_REFUSED, origin_allowed
 from ..protocol import error, parse_client_message, to_json
 from ..sessions import SessionRefused, SessionStore
 from ..subscribers import Subscriber
 
 router = APIRouter()
+log = logging.getLogger("nn_playground")
 
 FAREWELL_SECONDS = 1.0  # a connection that no longer drains does not hold up the one taking over
 
@@ -49,7 +56,8 @@ async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, enc
                 welcome=None):
     """Attach a subscriber of ``role``, then ``await welcome(live, sub)`` (the
     class's messages after hello), and relay until either side ends."""
-    sub = Subscriber(role, encoding)
+    settings = live.store.settings
+    sub = Subscriber(role, encoding, settings.max_outbox_messages, settings.client_stall_seconds)
     await live.attach(sub)
     if welcome is not None:
         await welcome(live, sub)
@@ -78,30 +86,51 @@ async def serve(ws: WebSocket, live: LiveSession, role: str, max_bytes: int, enc
         for task in tasks:
             if not task.cancelled():
                 task.exception()  # retrieved: no "never retrieved" warning
-    if sub.farewell is not None:
+    if sub.gone.is_set():
+        if sub.close_with[0] != 1000:
+            log.warning("closing a %s connection of session %s: %s", role, live.id, sub.close_with[1])
         try:
-            await asyncio.wait_for(_farewell(ws, sub.farewell), FAREWELL_SECONDS)
-        except Exception:  # the old connection may already be gone
+            await asyncio.wait_for(_farewell(ws, sub.farewell, *sub.close_with), FAREWELL_SECONDS)
+        except Exception:  # the connection may already be gone, or not read its farewell
             pass
 
 
-async def _farewell(ws, message):
-    await ws.send_text(to_json(message))
-    await ws.close(code=1000, reason="taken over")
+async def _farewell(ws, message, code, reason):
+    if message is not None:
+        await ws.send_text(to_json(message))
+    await ws.close(code=code, reason=reason)
+
+
+async def refuse(ws: WebSocket, message: str, field, close_code: int, code=None):
+    """Answer an accepted connection with `error`, then close it."""
+    await ws.send_text(to_json(error(message, field, code)))
+    await ws.close(code=close_code)
+
+
+def origin_refused(ws: WebSocket) -> bool:
+    """True when the page that opened ``ws`` is of an origin this server does not accept."""
+    settings = ws.app.state.settings
+    return not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"),
+                              settings.allowed_origins)
+
+
+def client_address(ws: WebSocket) -> str:
+    return ws.client.host if ws.client else "unknown"
 
 
 def _flag(value) -> bool:
     return value not in (None, "", "0")
 
 
-def _own_session(store: SessionStore, session, token, new):
+def _own_session(store: SessionStore, session, token, new, address):
     """The driver's own session: created with the id it chose (new=1), resumed
-    (with its token), or None (nothing asked for)."""
+    (with its token), or None (nothing asked for). A new one counts against
+    ``address``'s new sessions (None: not counted, as for a class join)."""
     if _flag(new):
         if session is None:
             raise SessionRefused("new=1 needs a session id: ask POST /api/v1/sessions for one",
                                  field="session")
-        return store.create(session)
+        return store.create(session, address)
     return store.resume(session, token) if session is not None else None
 
 
@@ -110,9 +139,10 @@ async def _open(ws: WebSocket, session, token, watch, new, klass, name, teacher)
     store: SessionStore = ws.app.state.sessions
     if _flag(watch):
         return store.watch(session), "viewer"
-    live = _own_session(store, session, token, new)
+    address = client_address(ws) if klass is None else None  # a class counts its joins itself
+    live = _own_session(store, session, token, new, address)
     if klass is None:
-        return live or store.create(), "driver"
+        return live or store.create(address=address), "driver"
     try:
         return await _in_class(ws, live, klass, name, teacher), "driver"
     except SessionRefused:
@@ -128,8 +158,7 @@ async def _in_class(ws: WebSocket, live, klass, name, teacher):
             return await room.teacher_session(klass, teacher, live)
         if live is not None and room.class_of(live.id):
             return live  # a student back in their own session: still in the class
-        address = ws.client.host if ws.client else "unknown"
-        return await room.join(klass, name, address, live)
+        return await room.join(klass, name, client_address(ws), live)
     except ClassStoreDown:
         raise SessionRefused(CLASS_STORE_DOWN, close_code=1013) from None  # the page tries again
 
@@ -145,15 +174,16 @@ async def session_socket(websocket: WebSocket, session: str | None = None,
                          teacher: str | None = None):
     await websocket.accept()
     store: SessionStore = websocket.app.state.sessions
+    if origin_refused(websocket):
+        await refuse(websocket, ORIGIN_REFUSED, "origin", 1008)
+        return
     if encoding not in FRAME_ENCODINGS:
-        await websocket.send_text(to_json(error("encoding must be one of: json, compact", "encoding")))
-        await websocket.close(code=1008)
+        await refuse(websocket, "encoding must be one of: json, compact", "encoding", 1008)
         return
     try:
         live, role = await _open(websocket, session, token, watch, new, klass, name, teacher)
     except SessionRefused as refused:
-        await websocket.send_text(to_json(error(str(refused), refused.field)))
-        await websocket.close(code=refused.close_code)
+        await refuse(websocket, str(refused), refused.field, refused.close_code, refused.code)
         return
     live.last_seen = time.monotonic()
     welcome = websocket.app.state.classroom.welcome if role == "driver" else None

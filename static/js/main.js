@@ -277,7 +277,7 @@ conn.on("hello", (msg) => {
   clearTimeout(view.offlineTimer);
   if (offline.hide() || view.wasOffline || view.sessionLost) {
     notify(conn.resumed ? t("page.offline.back_resumed", { step: msg.step ?? 0 })
-      : t(view.sessionLost ? "cluster.session_gone" : "page.offline.back_new"));
+      : t(view.sessionLost || "page.offline.back_new"));
   }
   view.wasOffline = false;
   view.sessionLost = false;
@@ -345,14 +345,17 @@ conn.on("probe", (msg) => {
     reg: serverConfig?.reg, margin: serverConfig?.margin });
 });
 
+// Why a session was lost (an `error`'s code) → what the page says with the next hello.
+const SESSION_LOST = { evicted: "session.evicted" };
+
 conn.on("error", (msg) => {
   const field = typeof msg.field === "string" ? msg.field.replace(/^config\./, "") : null;
   const fields = field ? settingsForField(field) : [];
   if (field === "token" || field === "session") {
-    // (a lost session, its server restarted or it expired, is said with the next hello)
-    view.sessionLost = field === "token";
-    notify(field === "token" ? t("cluster.session_gone")
-      : "This session went on in another tab; starting a new one here.");
+    // (a lost session, its server restarted, it expired or it was closed to
+    // make room, is said again with the next hello)
+    view.sessionLost = SESSION_LOST[msg.code] || (field === "token" ? "cluster.session_gone" : null);
+    notify(t(view.sessionLost || (msg.code === "rate_limited" ? "session.rate_limited" : "session.taken_over")));
     return;
   }
   if (fields.length && serverConfig) {

@@ -169,7 +169,7 @@ export class Connection extends EventTarget {
       // Expired, unknown, or taken over by another tab: forget it; the server
       // closes this socket and the reconnect starts a session of our own.
       sessionStorage.removeItem(STORAGE_KEY);
-      this.retries = 0;
+      if (msg.code !== "rate_limited") this.retries = 0; // (too many new sessions: back off)
     }
     this.emit(msg.type, msg);
   }

@@ -132,6 +132,99 @@ def test_session_idle_seconds():
             assert ws.receive_json()["field"] == "token"
 
 
+# ---- hostile clients on /ws/session ---------------------------------------------------------
+# (a real server that a client never reads from: tests/api/test_hostile_clients.py)
+
+def test_client_stall_seconds():
+    """A send blocked for client_stall_seconds lets the connection go as "not reading"."""
+    import asyncio
+
+    from app.subscribers import NOT_READING, Subscriber
+
+    settings = Settings(client_stall_seconds=0.2)
+
+    async def stalled():
+        sub = Subscriber("driver", stall_seconds=settings.client_stall_seconds)
+        sub.post({"type": "error", "message": "a reply", "field": None})
+        never = asyncio.Event()  # a socket whose peer never reads
+
+        async def blocked_send(text):
+            await never.wait()
+
+        await asyncio.wait_for(sub.write_forever(blocked_send, lambda: None), 30)
+        return sub
+
+    sub = asyncio.run(stalled())
+    assert sub.gone.is_set() and sub.close_with == NOT_READING == (1008, "not reading")
+
+
+def test_max_outbox_messages():
+    """Past max_outbox_messages unsent replies the connection is let go; probe replies coalesce."""
+    from app.subscribers import NOT_READING, Subscriber
+
+    settings = Settings(max_outbox_messages=4)
+    sub = Subscriber("driver", max_outbox=settings.max_outbox_messages)
+    for i in range(10):
+        sub.post({"type": "probe", "x": [i, 0]})
+    assert [json.loads(text)["x"] for _, text in sub.outbox] == [[9, 0]]
+    for i in range(3):
+        sub.post({"type": "error", "message": f"no {i}", "field": None})
+    assert len(sub.outbox) == 4 and not sub.gone.is_set()
+    sub.post({"type": "error", "message": "one too many", "field": None})
+    assert sub.gone.is_set() and sub.close_with == NOT_READING
+
+
+def test_max_pending_commands():
+    """A driver's messages past max_pending_commands (while a step runs) get `error`."""
+    with make_client(max_pending_commands=2) as client:
+        with client.websocket_connect("/ws/session") as ws:
+            next_of(ws, "hello")
+            ws.send_json({"type": "step", "n": 2000})  # the runner is busy while the pauses arrive
+            for _ in range(20):
+                ws.send_json({"type": "pause"})
+            error = next_of(ws, "error", where=lambda msg: "too many messages waiting" in msg["message"])
+            assert error["field"] is None
+            assert next_of(ws, "frame", where=lambda f: f["step"] >= 2000)["step"] == 2000
+            still_serves_after(ws, 2000)
+
+
+def still_serves_after(ws, step):
+    ws.send_json({"type": "step", "n": 1})
+    next_of(ws, "frame", where=lambda frame: frame["step"] == step + 1)
+
+
+def test_new_sessions_per_minute():
+    with make_client(new_sessions_per_minute=2) as client:
+        hellos = []
+        for _ in range(2):
+            with client.websocket_connect("/ws/session") as ws:
+                hellos.append(next_of(ws, "hello"))
+        with client.websocket_connect("/ws/session") as ws:
+            error = ws.receive_json()
+            assert error["field"] == "session" and error["code"] == "rate_limited"
+            assert "too many new sessions" in error["message"]
+            assert ws.receive()["code"] == 1013
+        first = hellos[0]  # resuming is not a new session
+        with client.websocket_connect(f"/ws/session?session={first['session']}&token={first['token']}") as ws:
+            assert next_of(ws, "hello")["session"] == first["session"]
+            still_serves(ws)
+
+
+def test_allowed_origins():
+    with make_client(allowed_origins=["https://school.example"]) as client:
+        for origin in ("https://school.example", "http://testserver", None):
+            headers = {"origin": origin} if origin else {}
+            with client.websocket_connect("/ws/session", headers=headers) as ws:
+                assert next_of(ws, "hello", "error")["type"] == "hello", origin
+        with client.websocket_connect("/ws/session", headers={"origin": "https://evil.example"}) as ws:
+            error = ws.receive_json()
+            assert error["type"] == "error" and error["field"] == "origin"
+            assert ws.receive()["code"] == 1008
+    with make_client(allowed_origins=["*"]) as client:
+        with client.websocket_connect("/ws/session", headers={"origin": "https://evil.example"}) as ws:
+            assert next_of(ws, "hello", "error")["type"] == "hello"
+
+
 # ---- REST ---------------------------------------------------------------------------------
 
 def model(sizes):
@@ -204,8 +297,9 @@ SERVER_LIMITS = {"max_request_line_bytes", "max_header_bytes", "header_timeout_s
 def test_every_limit_in_settings_has_a_test():
     tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
         "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
-        "max_points", "memory_budget_mb", "rest_workers", "rest_queue", "rest_retry_after_seconds"} | CLASS_LIMITS \
-        | SERVER_LIMITS
+        "max_points", "client_stall_seconds", "max_outbox_messages", "max_pending_commands",
+        "new_sessions_per_minute", "allowed_origins", "memory_budget_mb", "rest_workers", "rest_queue",
+        "rest_retry_after_seconds"} | CLASS_LIMITS | SERVER_LIMITS
     not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds",
                   "redis_url"}
     assert set(Settings.model_fields) - not_limits == tested

@@ -830,18 +830,24 @@ def test_the_session_limit_and_expiry():
                 assert closed.value.code == 1013
             a.close()
             wait_for(detached(c, ha["session"]))
-            # detached but not expired: still counts
-            with c.websocket_connect("/ws/session") as third:
-                assert recv(third)["type"] == "error"
-            store.expire(now=time.monotonic() + 10 * store.settings.session_idle_seconds)
-            assert ha["session"] not in store.sessions
-            assert hb["session"] in store.sessions        # attached: never expires
+            # detached: a new session takes its place (the least recently used detached one goes)
             with session(c) as (d, hd, _):
                 assert hd["session"] not in (ha["session"], hb["session"])
+                assert ha["session"] not in store.sessions
                 send(d, {"type": "step", "n": 1})
                 assert next_frame(d)["step"] == 1
-            # the expired one cannot be resumed
+            # the evicted one cannot be resumed, and is told why
             with c.websocket_connect(f"/ws/session?session={ha['session']}&token={ha['token']}") as r:
+                err = recv(r)
+                assert err["field"] == "session" and err["code"] == "evicted"
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    recv(r)
+                assert closed.value.code == 1008
+            store.expire(now=time.monotonic() + 10 * store.settings.session_idle_seconds)
+            assert hb["session"] in store.sessions        # attached: never expires
+            assert hd["session"] not in store.sessions    # detached: expired
+            # the expired one cannot be resumed
+            with c.websocket_connect(f"/ws/session?session={hd['session']}&token={hd['token']}") as r:
                 assert recv(r)["field"] == "token"
                 with pytest.raises(WebSocketDisconnect) as closed:
                     recv(r)

@@ -22,7 +22,7 @@ def _cluster():
     if missing:
         pytest.fail(f"the cluster tests need {' and '.join(missing)}: "
                     "`make cluster-tools` as root, or `apt-get install nginx redis-server`")
-    return Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256"})
+    return Cluster(workers=2, app_env={"NNPG_MAX_SESSIONS": "256", "NNPG_NEW_SESSIONS_PER_MINUTE": "1000"})
 
 
 @pytest.fixture(scope="module")
