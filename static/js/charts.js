@@ -327,7 +327,7 @@ export class LossChart {
     for (const v of [0, 0.5, 1]) {
       const y = yAcc(v);
       ctx.beginPath(); ctx.moveTo(accBox.x, y); ctx.lineTo(accBox.x + accBox.w, y); ctx.stroke();
-      ctx.fillText(`${Math.round(v * 100)}%`, accBox.x - 4, y);
+      ctx.fillText(this.r2 ? String(v) : `${Math.round(v * 100)}%`, accBox.x - 4, y); // R² is no percentage
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -346,7 +346,7 @@ export class LossChart {
     ctx.save();
     ctx.translate(0.9 * f, accBox.y + accBox.h / 2);
     ctx.rotate(-Math.PI / 2);
-    ctx.fillText(t("page.chart.accuracy"), 0, -0.6 * f);
+    ctx.fillText(t(this.r2 ? "page.chart.r2" : "page.chart.accuracy"), 0, -0.6 * f);
     ctx.restore();
     ctx.strokeStyle = "#c7ced8";
     for (const box of [lossBox, accBox]) ctx.strokeRect(box.x, box.y, box.w, box.h);
