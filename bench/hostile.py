@@ -783,7 +783,7 @@ def slowloris_blocking(port, count):
         return {"half-sent requests open": f"{len(socks):,} of {count:,} ({why}; "
                                            f"client RLIMIT_NOFILE {limit:,})",
                 "a new request": f"{status} in {seconds:.2f} s",
-                "of them closed by the server": f"{closed_by_server(socks):,}"}
+                "of them answered or closed by the server": f"{closed_by_server(socks):,}"}
     finally:
         for s in socks:
             s.close()
