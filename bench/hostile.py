@@ -62,6 +62,13 @@ The attacks (full scale; --quick scales each down about 10-20x):
    (hello) or refused (and how)?
 A no-attack baseline row measures the victim alone on each server.
 
+--quick (the smoke test's scale, a few minutes on a busy machine): windows of
+1 s after 0.3 s of warm-up; 1,000 probes watched 2 s; 10 cycles against a
+server started with NNPG_MAX_SESSIONS=8 (so that the table fills); an 8 MB
+header; 1 maximum-size session of 500 points at grid 10 running 1 step; the
+step-n attacker at grid 10; 2 parallel /forward of 400 rows, RSS 1 s after;
+1,000 half-sent requests.
+
 RSS. A sampler thread in this process reads VmRSS from /proc/PID/status of
 the server process and of every process below it (the frame workers and
 their forkserver) every 50 ms and sums them; "peak RSS" is the largest sum
