@@ -30,10 +30,11 @@ The attacks (full scale; --quick scales each down about 10-20x):
 1. never-reads: a raw WebSocket client with a small receive buffer
    (SO_RCVBUF 4 KB) sets hidden_sizes [1024, 1024, 1024], sends 20,000
    `probe` messages without ever reading, then `play`, and is watched for
-   45 s more. Reported: probes sent, whether and when the server let go of
-   the connection (its socket disappears from the server process: it is
-   looked up in /proc/net/tcp, without reading a byte), and then, only if
-   it did, the close code read from what was left in the socket.
+   150 s more (the server answers the probes one by one meanwhile).
+   Reported: probes sent, whether and when the server let go of the
+   connection (its socket disappears from the server process: it is looked
+   up in /proc/net/tcp, without reading a byte), then, only if it did, the
+   close code read from what was left in the socket; the RSS at the end.
 2. connect-close: 80 WebSocket connect-and-close cycles (no resume); then
    does a new visitor get a session (`hello`) or is it refused?
 3. big-header: one request with a 128 MB header, sent in 1 MB chunks while
@@ -155,7 +156,7 @@ class Scale:
     wait: float          # hang guard for one reply the attack waits for
 
 
-FULL = Scale("full", window=10.0, warm=1.0, probes=20_000, stall_watch=45.0, cycles=80, cycles_env={},
+FULL = Scale("full", window=10.0, warm=1.0, probes=20_000, stall_watch=150.0, cycles=80, cycles_env={},
              header_bytes=128 << 20, detached=10, detached_points=None, detached_steps=2, attacker_grid=None,
              rest_parallel=12, rest_rows=4873, rest_after=10.0, half_open=20_000, wait=300.0)
 QUICK = Scale("quick", window=1.0, warm=0.3, probes=1_000, stall_watch=2.0, cycles=10,
@@ -547,6 +548,7 @@ def never_reads_blocking(ctx: Context):
                 closed_at = time.perf_counter() - t_last
                 break
             time.sleep(0.25)
+        rows["RSS at the end of the watch"] = mb(ctx.rss.now())
         if closed_at is None:
             rows["server closed it"] = f"no (open {scale.stall_watch:g} s after the last message)"
         else:
