@@ -648,12 +648,17 @@ async def detached_max(ctx: Context):
     scale, limits = ctx.scale, ctx.limits
     config = {**largest_network(limits, scale), "n_points": scale.detached_points or limits["max_points"]}
     outcomes: dict[str, int] = {}
+    said = None
     for _ in range(scale.detached):
         got = await built_and_detached(ctx.port, config, scale.detached_steps, scale.wait)
-        outcomes[got] = outcomes.get(got, 0) + 1
+        kind = got.split(":")[0].rstrip(")") + ")" if got.startswith("refused") else got
+        outcomes[kind] = outcomes.get(kind, 0) + 1
+        said = said or (got if got.startswith("refused") else None)
     await asyncio.sleep(2.0)
     rows = {"sessions": ", ".join(f"{n} {k}" for k, n in outcomes.items()),
             "RSS 2 s after the last detach": mb(ctx.rss.now())}
+    if said:
+        rows["the first refusal"] = said
     return rows, None
 
 
@@ -683,17 +688,19 @@ async def step_n(ctx: Context):
 
 
 def forward_body(rows):
-    """A /forward body: a 1 -> 1024 -> 2 ReLU model and ``rows`` inputs."""
+    """A /forward body: a 1 -> 1024 -> 2 ReLU model and ``rows`` inputs in (0, 1), every
+    weight and bias of the first layer positive: no hidden unit is 0, so every one of the
+    answer's hidden activations is a full-length number (the attacker's largest answer)."""
     import numpy as np
 
     rng = np.random.default_rng(0)
 
-    def numbers(shape, scale=1.0):
-        return np.round(rng.normal(0, scale, shape), 4).tolist()
+    def numbers(shape, low=0.0, high=1.0):
+        return rng.uniform(low, high, shape).tolist()
 
     model = {"activation": "relu",
-             "layers": [{"W": numbers((1, 1024)), "b": numbers(1024, 0.1)},
-                        {"W": numbers((1024, 2), 0.03), "b": [0.0, 0.0]}]}
+             "layers": [{"W": numbers((1, 1024)), "b": numbers(1024)},
+                        {"W": numbers((1024, 2), -0.1, 0.1), "b": [0.0, 0.0]}]}
     return json.dumps({"model": model, "X": numbers((rows, 1))}).encode()
 
 
@@ -755,8 +762,8 @@ def raise_nofile(wanted):
 
 
 def half_open_many(port, count):
-    """Up to ``count`` half-sent requests; (the sockets, why opening stopped)."""
-    socks, failures, why = [], 0, "all opened"
+    """Up to ``count`` half-sent requests; (the sockets, why opening stopped early, or None)."""
+    socks, failures, why = [], 0, None
     partial = f"GET / HTTP/1.1\r\nHost: {HOST}:{port}\r\nX-Slow: ".encode()
     while len(socks) < count:
         sock = socket.socket()
@@ -766,7 +773,7 @@ def half_open_many(port, count):
             sock.connect((HOST, port))
             sock.sendall(partial)
             socks.append(sock)
-            failures = 0
+            failures, why = 0, None
         except OSError as exc:
             sock.close()
             failures += 1
@@ -786,11 +793,13 @@ def closed_by_server(socks):
 
 def slowloris_blocking(port, count):
     limit = raise_nofile(count + 512)
-    socks, why = half_open_many(port, min(count, limit - 256))
+    reachable = min(count, limit - 256)  # the rest of the client's files: the victim, the probes
+    socks, why = half_open_many(port, reachable)
+    if why is None:
+        why = "all opened" if reachable == count else f"capped by this client's RLIMIT_NOFILE {limit:,}"
     try:
         status, seconds = tiny_get(port, timeout=15)
-        return {"half-sent requests open": f"{len(socks):,} of {count:,} ({why}; "
-                                           f"client RLIMIT_NOFILE {limit:,})",
+        return {"half-sent requests open": f"{len(socks):,} of {count:,} ({why})",
                 "a new request": f"{status} in {seconds:.2f} s",
                 "of them answered or closed by the server": f"{closed_by_server(socks):,}"}
     finally:
