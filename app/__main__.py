@@ -40,10 +40,9 @@ def main(argv=None):
 
     import uvicorn
 
-    config = uvicorn.Config("app.main:create_app", factory=True, host=args.host, port=args.port,
-                            log_level="info", ws_max_size=settings.max_message_bytes,
-                            ws_per_message_deflate=False)
-    server = uvicorn.Server(config)
+    from .server import server_config
+
+    server = uvicorn.Server(server_config(settings, args.host, args.port))
     sock = listening_socket(args.host, args.port)
     print(f"nn-playground: http://{args.host}:{args.port}", flush=True)
     server.run(sockets=[sock])

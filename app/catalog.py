@@ -43,6 +43,7 @@ def rest_limits(settings: Settings) -> dict:
         "max_output_width": s.max_output_width,
         "max_hidden_layers": s.max_hidden_layers,
         "max_request_numbers": s.max_request_numbers,
+        "max_response_numbers": s.max_response_numbers,
         "max_body_bytes": s.max_body_bytes,
         "max_json_depth": s.max_json_depth,
         "max_dataset_points": s.max_dataset_points,

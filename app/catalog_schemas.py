@@ -77,6 +77,7 @@ class RestLimits(BaseModel):
     max_output_width: int
     max_hidden_layers: int
     max_request_numbers: int
+    max_response_numbers: int
     max_body_bytes: int
     max_json_depth: int
     max_dataset_points: int

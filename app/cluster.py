@@ -161,7 +161,8 @@ class Cluster:
         self._own_folder = folder is None
         self.redis_port = free_port()
         self.app_ports = [free_port() for _ in range(workers)]
-        env = {"NNPG_REDIS_URL": self.redis_url, **(app_env or {})}
+        # nginx counts connections per client address: the apps see only nginx's.
+        env = {"NNPG_REDIS_URL": self.redis_url, "NNPG_MAX_CONNECTIONS_PER_ADDRESS": "0", **(app_env or {})}
         self.redis = Child("redis-server", [find_tool("redis-server") or "redis-server",
                                             "--port", str(self.redis_port), "--bind", "127.0.0.1",
                                             "--save", "", "--appendonly", "yes",
@@ -263,7 +264,10 @@ def main(argv=None) -> int:
         print(f"missing: {', '.join(missing)}. Install them with: sudo apt-get install {packages}",
               file=sys.stderr)
         return 2
+    # Both stop everything, even where SIGINT was ignored when we started (a shell
+    # starts background commands with SIGINT ignored, and Python keeps that).
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     cluster = Cluster(args.workers, args.port, args.host)
     try:
         cluster.start()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from .budget import session_refusal
 from .inside import ParamError
 from .protocol import config_reply, error, validation_error
 from .scheduler import train_for
@@ -90,6 +91,8 @@ async def apply_config_patch(live, patch: dict):
         return validation_error(exc, default_field="config")
     except ConfigError as exc:
         return error(str(exc), exc.field)
+    if refused := session_refusal(live, new, new.n_points + kept_points, clean):
+        return error(refused[1], refused[0])
     reset = await live.locked(t.apply_config, clean)
     for each in live.subscribers:  # viewers see the settings change too
         each.post(config_reply(t.config, reset))
@@ -141,6 +144,9 @@ async def points(live, sub, msg):
             return
         if t.n_points + len(msg.add) > max_points:
             sub.post(error(f"a session holds at most {max_points} points", "add"))
+            return
+        if refused := session_refusal(live, t.config, t.n_points + len(msg.add), ("add",)):
+            sub.post(error(refused[1], refused[0]))
             return
         await live.locked(t.add_points, msg.add)
 

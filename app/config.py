@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = 32 * 1024 * 1024
     max_json_depth: int = 32
 
+    # Memory and heavy REST work
+    # The live sessions' memory together (app/budget.py counts each from its config;
+    # docs/memory.md): a new session, a config or points that would pass it are refused.
+    # 0: no budget.
+    memory_budget_mb: int = 4096
+    max_response_numbers: int = 2_000_000  # one REST answer (scores, probs, hidden, grads...): over it → 413
+    rest_workers: int = 2                  # threads that compute REST answers (forward, backward, step...)
+    rest_queue: int = 4                    # REST requests waiting for a worker: one more → 503
+    rest_retry_after_seconds: int = 2      # the Retry-After of that 503
+
     # Datasets
     max_dataset_points: int = 5000
 
@@ -52,6 +62,24 @@ class Settings(BaseSettings):
     max_name_length: int = 24                # a student's display name, in characters
     class_joins_per_minute: int = 60         # joins from one address (a classroom shares one)
     board_interval_seconds: float = 0.5      # how often the teacher's board is updated
+
+    # The HTTP server (python -m app)
+    max_request_line_bytes: int = 8 * 1024   # method, target and version: a longer line → 414
+    max_header_bytes: int = 16 * 1024        # the request line and headers together: more → 431
+    header_timeout_seconds: float = 10.0     # a request whose headers are not all in by then → 408
+    keep_alive_seconds: float = 5.0          # an idle keep-alive connection is closed after this
+    # Open connections from one client address (more → 503). Above what one address
+    # legitimately opens: bench/stream.py runs a driver and 100 viewers from 127.0.0.1,
+    # and a classroom behind one NAT shares an address; 256 leaves room for both. 0: no limit
+    # (behind a proxy, which is the only address the app sees and keeps the count itself).
+    max_connections_per_address: int = 256
+    # New connections are refused (503) once a socket's descriptor comes this close to
+    # the process's open-file limit: what is left keeps the server's own files working.
+    open_files_reserve: int = 64
+    # Who may show the page in a frame (CSP frame-ancestors). "*": any site over http(s),
+    # so a teacher can embed it in a course page or slides; a deployment can narrow it,
+    # e.g. NNPG_FRAME_ANCESTORS="'self' https://lms.example.edu".
+    frame_ancestors: str = "*"
 
 
 @lru_cache

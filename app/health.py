@@ -54,26 +54,36 @@ def saturated_fraction(hidden, activation, share=0.8):
     return float(np.mean(flat.mean(axis=0) >= share))
 
 
-def layer_figures(weights, grads, hidden, activation, updates=None):
+def unit_figures(hidden, activation):
+    """Per hidden layer, (dead, saturated) of its outputs on the last batch [(N, H_l)]:
+    the only thing the health view needs of the activations, so a session keeps these
+    two numbers per layer instead of the N×H arrays between steps."""
+    return [(dead_fraction(h) if activation == "relu" else None,
+             saturated_fraction(h, activation) if activation in ("sigmoid", "tanh") else None)
+            for h in hidden]
+
+
+def layer_figures(weights, grads, hidden, activation, updates=None, units=None):
     """Per layer: {"layer", "grad_norm", "update_ratio", "dead", "saturated"} (None where it does not apply).
 
     weights: [W_l]; grads: [dW_l]; hidden: the hidden layers' outputs on the
-    last batch, [(N, H_l)]; updates: [ΔW_l] of the last step, or None.
+    last batch, [(N, H_l)], or instead units: their unit_figures(); updates:
+    [ΔW_l] of the last step, or None.
     """
+    units = unit_figures(hidden, activation) if units is None else units
     rows = []
     for l, (w, dw) in enumerate(zip(weights, grads)):
         norm_w = float(np.linalg.norm(w))
         ratio = None
         if updates is not None and norm_w > 0:
             ratio = float(np.linalg.norm(updates[l])) / norm_w
-        h = hidden[l] if l < len(hidden) else None
+        dead, saturated = units[l] if l < len(units) else (None, None)
         rows.append({
             "layer": l + 1,
             "grad_norm": float(np.linalg.norm(dw)),
             "update_ratio": ratio,
-            "dead": dead_fraction(h) if h is not None and activation == "relu" else None,
-            "saturated": saturated_fraction(h, activation) if h is not None and activation in ("sigmoid", "tanh")
-            else None,
+            "dead": dead,
+            "saturated": saturated,
         })
     return rows
 
@@ -136,12 +146,12 @@ def hint(figures, weights, grads, losses, optimizer, learning_rate, init, first_
 
 
 def network_health(weights, grads, hidden, activation, losses, optimizer, learning_rate, init, updates=None,
-                   first_loss=None):
+                   first_loss=None, units=None):
     """The frame's `health` view: {"layers": layer_figures(...), "hint": hint(...) or None}.
 
     losses: the total loss of each recent step, oldest first; first_loss: the run's first.
     """
-    figures = layer_figures(weights, grads, hidden, activation, updates)
+    figures = layer_figures(weights, grads, hidden, activation, updates, units)
     return {"layers": figures,
             "hint": hint(figures, weights, grads, losses, optimizer, learning_rate, init, first_loss)}
 
@@ -155,24 +165,26 @@ class StepWatch:
         self.losses = deque(maxlen=OSCILLATION_WINDOW)
         self.first_loss = None
         self.update = None
+        self.units = []  # unit_figures() of the last step
         self.measure = True
 
     def before_step(self, weights):
         """The weights to compare with after the step, when this step is measured (else None)."""
         return [w.copy() for w in weights] if self.measure else None
 
-    def after_step(self, weights, before, total):
+    def after_step(self, weights, before, total, units=None):
         self.losses.append(total)
+        self.units = units or []
         if self.first_loss is None:
             self.first_loss = total
         if before is not None:
             self.update = [w - b for w, b in zip(weights, before)]
             self.measure = False
 
-    def view(self, net, last, optimizer, learning_rate, init):
-        """network_health() of the last step's LossResult ``last``; the next step is measured."""
+    def view(self, net, grads, optimizer, learning_rate, init):
+        """network_health() of the last step, whose gradients are ``grads`` [(dW, db)]; the next step is measured."""
         self.measure = True
         with np.errstate(all="ignore"):
-            return network_health(net.weights, [dw for dw, _ in last.grads], last.hidden, net.activation,
+            return network_health(net.weights, [dw for dw, _ in grads], [], net.activation,
                                   list(self.losses), optimizer, learning_rate, init, self.update,
-                                  self.first_loss)
+                                  self.first_loss, self.units)

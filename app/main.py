@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .api import calculus, catalog, classes, docs, pages, rest, runs, session_ids, stream
+from .api import calculus, catalog, classes, docs, hardening, pages, rest, runs, session_ids, stream
 from .class_board import Reporter
 from .class_store import class_backend, close_class_backend, open_class_backend
 from .classroom import Classroom
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     rest.install_error_handlers(app)
+    hardening.install(app, settings.frame_ancestors)
     app.include_router(rest.router)
     app.include_router(runs.router)
     app.include_router(session_ids.router)

@@ -275,7 +275,8 @@ class Gradients(BaseModel):
 class ForwardResponse(BaseModel):
     scores: list[list[float]] = Field(description="(N, C): the last layer's output")
     probs: list[list[float]] = Field(description="(N, C): softmax(scores), whatever the loss")
-    hidden: list[list[list[float]]] = Field(description="each hidden layer's output (N, H) after the activation")
+    hidden: Optional[list[list[list[float]]]] = Field(
+        None, description="each hidden layer's output (N, H) after the activation; left out with ?hidden=0")
     predictions: list[int] = Field(description="argmax of each row of scores")
     loss: Optional[LossBreakdown] = Field(None, description="only with y")
     per_example_loss: Optional[list[float]] = Field(

@@ -43,3 +43,17 @@ def one_blas_thread():
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def trim_freed_memory() -> bool:
+    """Give the free memory of every malloc arena back to the kernel now (glibc's
+    malloc_trim(0)); False where there is no glibc. keep_freed_memory() keeps what
+    training frees, on purpose; a burst of large REST answers is not repeated work,
+    so what it freed is handed back once the burst is over."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        malloc_trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim.argtypes = (ctypes.c_size_t,)
+    return bool(malloc_trim(0))

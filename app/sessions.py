@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 
+from .budget import over_budget
 from .catalog import catalog, session_limits
 from .config import Settings
 from .frame_pool import FramePool
@@ -93,6 +94,8 @@ class SessionStore:
             raise SessionRefused(
                 f"the server is full ({self.settings.max_sessions} live sessions); try again later",
                 close_code=1013)
+        if refused := over_budget(self.sessions.values(), default_config(self.settings), self.settings):
+            raise SessionRefused(refused[1], field=refused[0], close_code=1013)
         session_id = session_id or new_session_id()
         live = LiveSession(session_id, secrets.token_urlsafe(24),
                            TrainingSession(default_config(self.settings)), self)

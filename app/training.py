@@ -6,6 +6,7 @@ caller holds ``lock``).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import threading
@@ -16,7 +17,7 @@ import numpy as np
 from .boundary import BoundaryGrid, data_extent
 from .datasets import DATASETS, add_points, make_dataset, points_dataset
 from .features import feature_matrix
-from .health import StepWatch
+from .health import StepWatch, unit_figures
 from .history import HISTORY_KEYS, HISTORY_LIMIT, REGRESSION_HISTORY_KEYS, History  # noqa: F401
 from .image_views import test_confusion
 from .inference import finite, probe_values
@@ -88,7 +89,7 @@ class TrainingSession:
         self.status = "ok"
         self.history = History(REGRESSION_HISTORY_KEYS if self.task.metric == "r2" else HISTORY_KEYS)
         self.version += 1
-        self.last = None  # the newest step's losses
+        self.last = None  # what the next frame needs of the newest step: see _kept()
         self.watch = StepWatch()  # for the health view
         self.last_full_batch = False
         self._summary = None  # (step, config, dataset, values): see _summarize()
@@ -175,20 +176,29 @@ class TrainingSession:
             return
         before = self.watch.before_step(self.net.weights) if c.health else None
         self.optimizer.step(self.net.params, [g for pair in res.grads for g in pair], c.learning_rate)
-        self.watch.after_step(self.net.weights, before, res.total)
+        self.watch.after_step(self.net.weights, before, res.total,
+                              unit_figures(res.hidden, c.activation) if c.health else None)
         self.step_count += 1
         self.version += 1
         self.epoch += epoch_end
-        self.last, self.last_full_batch = res, idx is None
+        self.last, self.last_full_batch = self._kept(res), idx is None
         if self.history.due(self.step_count) and time.perf_counter() >= self._next_record_at:
             self._record(res, full_batch=idx is None)
         if not self.net.is_finite():
             self._diverge(res)
 
+    def _kept(self, res):
+        """What the next frame needs of a step's LossResult: its losses and scores
+        (the train metric of a full batch), and its gradients only while a view
+        draws them. Never the hidden activations (N×H per layer) or dX: a
+        session that is not stepping holds no batch-sized arrays."""
+        keep_grads = self.config.neurons or self.config.health
+        return dataclasses.replace(res, hidden=[], dX=None, grads=res.grads if keep_grads else None)
+
     def _diverge(self, res):
         self.status = "diverged"
         self.running = False
-        self.last = res
+        self.last = self._kept(res)
         self.history.record(step=self.step_count, data_loss=res.data_loss, reg_loss=res.reg_loss,
                             total=res.total)
 
@@ -260,16 +270,16 @@ class TrainingSession:
             recent=recent and (recent[0], recent[2]) if summary is not None else None)
 
     def _last_grads(self):
-        if not self.config.neurons or self.last is None:
+        if not self.config.neurons or self.last is None or self.last.grads is None:
             return None
         return [(dw.copy(), db.copy()) for dw, db in self.last.grads]
 
     def health(self):
         """The health view of the last step, or None (off, or no step yet)."""
         c = self.config
-        if not c.health or self.last is None or self.status != "ok":
+        if not c.health or self.last is None or self.last.grads is None or self.status != "ok":
             return None
-        return self.watch.view(self.net, self.last, c.optimizer, c.learning_rate, c.init)
+        return self.watch.view(self.net, self.last.grads, c.optimizer, c.learning_rate, c.init)
 
     def set_parameter(self, layer, name, index, value):
         """A hand edit of one weight or bias: applied now, training goes on from it."""

@@ -2,6 +2,10 @@
 
 Used by the live-server tests, the browser tests and anything else that needs
 real sockets. The server's output goes to a file (a full pipe would block it).
+
+NNPG_TEST_APP_ROOT names another checkout whose app (server and page) is started
+instead of this one's, so that these tests can be run against another version
+of the page (docs/testing.md shows one such run).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+APP_ROOT = Path(os.environ.get("NNPG_TEST_APP_ROOT") or ROOT)  # the tree whose `python -m app` runs
 START_SECONDS = 60  # generous: a loaded 2-core machine imports NumPy slowly
 
 
@@ -51,14 +56,17 @@ def _answers(url) -> bool:
         return False
 
 
-def start(log_path: Path, env: dict | None = None, args=()) -> RunningServer:
-    """Start `python -m app` on a free port and wait until GET / answers 200."""
+def start(log_path: Path, env: dict | None = None, args=(), preexec_fn=None) -> RunningServer:
+    """Start `python -m app` on a free port and wait until GET / answers 200.
+
+    ``preexec_fn`` runs in the child before it starts (e.g. to lower its open-file limit)."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+        cwd=APP_ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=preexec_fn)
     log.close()  # the child has its own copy of the descriptor
     server = RunningServer(proc, port, log_path)
     deadline = time.monotonic() + START_SECONDS
@@ -86,9 +94,9 @@ def stop(server: RunningServer, kill=False):
 
 
 @contextlib.contextmanager
-def running(log_path: Path, env: dict | None = None, args=()):
+def running(log_path: Path, env: dict | None = None, args=(), preexec_fn=None):
     """A real server for the duration of the block; stopped whatever happens."""
-    server = start(log_path, env, args)
+    server = start(log_path, env, args, preexec_fn)
     try:
         yield server
     finally:

@@ -28,8 +28,10 @@ from .calculus_schemas import (
     NetworkGraphResponse,
 )
 from .pages import STATIC_DIR, _asset_version, templates
-from .rest import _ERRORS, _STRICT_FLOATS, _check_request
+from .rest import _ERRORS, _STRICT_FLOATS
+from .rest_limits import check_request
 from .strict import ApiError, StrictJSONRoute, _settings
+from .work import run_heavy
 
 # Centred differences cost two forward passes per parameter: N·P² multiply-adds in all.
 MAX_GRADCHECK_WORK = 10 ** 9
@@ -63,8 +65,12 @@ def _network(req) -> Network:
 
 @api.post("/gradcheck", response_model=GradcheckResponse, responses=_ERRORS,
              summary="Each layer's analytic gradients against centred differences in float64")
-def gradcheck(req: GradcheckRequest, settings: Settings = Depends(_settings)):
-    _check_request(req, settings)
+async def gradcheck(request: Request, req: GradcheckRequest, settings: Settings = Depends(_settings)):
+    check_request(req, settings)
+    return await run_heavy(request, _gradcheck, req)
+
+
+def _gradcheck(req):
     work = len(req.X) * req.model.count ** 2
     if work > MAX_GRADCHECK_WORK:
         raise ApiError(413, ["body"], "too large to check by finite differences: rows of X times the "
@@ -83,8 +89,12 @@ def gradcheck(req: GradcheckRequest, settings: Settings = Depends(_settings)):
 
 @api.post("/graph/network", response_model=NetworkGraphResponse, responses=_ERRORS,
              summary="The network's computational graph for one example, forward values and gradients")
-def graph_network(req: NetworkGraphRequest, settings: Settings = Depends(_settings)):
-    _check_request(req, settings)
+async def graph_network(request: Request, req: NetworkGraphRequest, settings: Settings = Depends(_settings)):
+    check_request(req, settings)
+    return await run_heavy(request, _graph_network, req)
+
+
+def _graph_network(req):
     try:
         with np.errstate(**_STRICT_FLOATS):
             nodes, loss = network_graph(_network(req), req.X_array, req.y_array, req.loss, req.reg, req.margin)

@@ -54,7 +54,7 @@ def page_context(request: Request) -> dict:
     }
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def index(request: Request):
     return templates.TemplateResponse(request, "index.html", page_context(request))
 

@@ -15,7 +15,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
+from .rest_limits import answer_numbers, check_answer, check_request, step_answer_numbers
 from .strict import ApiError, StrictJSONRoute, _settings, install_error_handlers  # noqa: F401
+from .work import run_heavy
 from ..config import Settings
 from ..inference import infer
 from ..nn import Network, r2_score, softmax
@@ -28,56 +30,10 @@ from ..schemas import (
     DatasetPoints,
     ForwardRequest,
     ForwardResponse,
-    ModelParams,
     SessionModel,
     StepRequest,
     StepResponse,
 )
-
-# A forward pass returns N·(ΣH + C) hidden values and scores (and as many
-# probabilities): a small request can ask for a huge answer (10⁵ rows through
-# a 1024-wide layer). The answer may hold this many times max_request_numbers.
-RESPONSE_FACTOR = 5
-
-
-# ------------------------------------------------------------------ limits
-
-def _check_model_limits(model: ModelParams, settings: Settings, loss: str = "softmax") -> None:
-    """Layer count and widths (Settings: the REST limits); a regression (mse) model may have 1 output."""
-    loc = ("body", "model", "layers")
-    hidden = len(model.layers) - 1
-    if hidden > settings.max_hidden_layers:
-        raise ApiError(422, loc, f"the model has too many hidden layers: at most {settings.max_hidden_layers}",
-                       "too_many_layers")
-    first = model.layers[0]
-    if first.inputs > settings.max_input_width:
-        raise ApiError(422, loc + (0, "W"), "layers[0].W has too many rows: the input width is "
-                       f"1 to {settings.max_input_width}", "width")
-    for i, layer in enumerate(model.layers[:-1]):
-        if layer.outputs > settings.max_hidden_width:
-            raise ApiError(422, loc + (i, "W"), f"layers[{i}].W has too many columns: a hidden layer "
-                           f"has 1 to {settings.max_hidden_width} units", "width")
-    last = len(model.layers) - 1
-    classes = model.layers[-1].outputs
-    least, what = (1, "outputs") if loss == "mse" else (2, "classes")
-    if not least <= classes <= settings.max_output_width:
-        raise ApiError(422, loc + (last, "W"), f"layers[{last}].W has too {'few' if classes < least else 'many'} "
-                       f"columns: the output layer has {least} to {settings.max_output_width} {what}", "width")
-
-
-def _check_request(req: ForwardRequest, settings: Settings) -> None:
-    limit = settings.max_request_numbers
-    if req.count > limit:
-        raise ApiError(413, ["body"], f"the request holds more than {limit:,} numbers (X, y and the model "
-                       "together)", "too_many_numbers")
-    _check_model_limits(req.model, settings, req.loss)
-    rows = len(req.X)
-    answer = rows * sum(req.model.sizes[1:])
-    if answer > RESPONSE_FACTOR * limit:
-        raise ApiError(413, ["body", "X"], f"the answer would hold more than {RESPONSE_FACTOR * limit:,} hidden "
-                       "values and scores (rows of X times the widths of the layers): send fewer rows or a "
-                       "narrower model", "response_too_large")
-
 
 # ------------------------------------------------------------------ the math
 
@@ -95,8 +51,9 @@ class _NotFinite(Exception):
     pass
 
 
-def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Network, Any]:
-    """The forward fields (and the LossResult when with_grads) of a request."""
+def _forward_values(req: ForwardRequest, with_grads: bool, with_hidden: bool = True) -> tuple[dict, Network, Any]:
+    """The forward fields (and the LossResult when with_grads) of a request; the
+    hidden activations only ``with_hidden``."""
     net = Network(req.model.layer_arrays(), req.model.activation)
     X, y = req.X_array, req.y_array
     try:
@@ -127,9 +84,10 @@ def _forward_values(req: ForwardRequest, with_grads: bool) -> tuple[dict, Networ
     out = {
         "scores": scores.tolist(),
         "probs": probs.tolist(),
-        "hidden": [h.tolist() for h in hidden],
         "predictions": predictions.tolist(),
     }
+    if with_hidden:
+        out["hidden"] = [h.tolist() for h in hidden]
     if y is not None:
         out["loss"] = {"data": data, "reg": reg, "total": total}
         out["per_example_loss"] = per_example.tolist()
@@ -159,40 +117,68 @@ def _model_out(net: Network) -> dict:
 router = APIRouter(prefix="/api/v1", tags=["api v1"], route_class=StrictJSONRoute)
 
 _ERRORS = {
-    413: {"description": "the body or the request's numbers are over the limit"},
+    413: {"description": "the body, the request's numbers or the answer's are over the limit"},
+    503: {"description": "the REST workers and their queue are full: try again after Retry-After seconds"},
     422: {"description": "a field is missing, has the wrong type, shape or range, or the result is not finite"},
 }
 
 
-def _checked_forward(req, settings, with_grads):
-    """The request's limits checked, then the forward (and backward) values;
+def _checked_forward(req, with_grads, hidden=True):
+    """The forward (and backward) values of a request whose limits were checked;
     a result that is not finite answers 422 naming the model."""
-    _check_request(req, settings)
     try:
-        return _forward_values(req, with_grads=with_grads)
+        return _forward_values(req, with_grads=with_grads, with_hidden=hidden)
     except _NotFinite:
         raise ApiError(422, ["body", "model"], _NOT_FINITE_MODEL, "not_finite") from None
 
 
+_HIDDEN = Query(True, description="false (or 0) leaves `hidden` out of the answer: for many rows through "
+                "wide layers the hidden activations are most of it")
+
+
+def _check_sizes(req, settings, hidden, grads=False):
+    """The request's limits, then its answer's size (413 naming `hidden` or X)."""
+    check_request(req, settings)
+    check_answer(answer_numbers(req, hidden, grads), settings, hidden, answer_numbers(req, False, grads))
+
+
+def _forward_answer(req, hidden):
+    return _checked_forward(req, with_grads=False, hidden=hidden)[0]
+
+
 @router.post("/forward", response_model=ForwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="Scores, probabilities and hidden activations (and the loss, with y)")
-def forward(req: ForwardRequest, settings: Settings = Depends(_settings)):
-    out, _, _ = _checked_forward(req, settings, with_grads=False)
+async def forward(request: Request, req: ForwardRequest, settings: Settings = Depends(_settings),
+                  hidden: bool = _HIDDEN):
+    _check_sizes(req, settings, hidden)
+    return await run_heavy(request, _forward_answer, req, hidden)
+
+
+def _backward_answer(req, hidden):
+    out, _, result = _checked_forward(req, with_grads=True, hidden=hidden)
+    out["grads"] = _grads_out(result)
     return out
 
 
 @router.post("/backward", response_model=BackwardResponse, response_model_exclude_none=True, responses=_ERRORS,
              summary="The forward fields plus the gradients of the total loss")
-def backward(req: BackwardRequest, settings: Settings = Depends(_settings)):
-    out, _, result = _checked_forward(req, settings, with_grads=True)
-    out["grads"] = _grads_out(result)
-    return out
+async def backward(request: Request, req: BackwardRequest, settings: Settings = Depends(_settings),
+                   hidden: bool = _HIDDEN):
+    _check_sizes(req, settings, hidden, grads=True)
+    return await run_heavy(request, _backward_answer, req, hidden)
 
 
 @router.post("/step", response_model=StepResponse, responses=_ERRORS,
              summary="One plain SGD step: θ ← θ − learning_rate · ∂total/∂θ")
-def step(req: StepRequest, settings: Settings = Depends(_settings)):
-    out, net, result = _checked_forward(req, settings, with_grads=True)
+async def step(request: Request, req: StepRequest, settings: Settings = Depends(_settings)):
+    check_request(req, settings)
+    answer = step_answer_numbers(req)
+    check_answer(answer, settings, False, answer)
+    return await run_heavy(request, _step_answer, req)
+
+
+def _step_answer(req):
+    out, net, result = _checked_forward(req, with_grads=True, hidden=False)
     grads = [g for pair in result.grads for g in pair]
     try:
         with np.errstate(**_STRICT_FLOATS):

@@ -31,9 +31,11 @@ THREAD_PARSE_BYTES = 64 * 1024
 class ApiError(Exception):
     """An error answered as {"detail": [{"loc", "msg", "type"}]} with ``status``."""
 
-    def __init__(self, status: int, loc: tuple | list, msg: str, type: str = "value_error"):
+    def __init__(self, status: int, loc: tuple | list, msg: str, type: str = "value_error",
+                 headers: dict | None = None):
         super().__init__(msg)
         self.status, self.loc, self.msg, self.type = status, list(loc), msg, type
+        self.headers = headers
 
 
 def _settings(request: Request) -> Settings:
@@ -195,7 +197,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"detail": [_detail(exc.loc, exc.msg, exc.type)]})
+    return JSONResponse(status_code=exc.status, content={"detail": [_detail(exc.loc, exc.msg, exc.type)]},
+                        headers=exc.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -153,6 +153,9 @@ REST_CASES = [
      413, ["body"]),
     ("max_body_bytes", 100, ("/api/v1/forward", {"model": model([2, 8, 2]), "X": [[0.0, 0.0]]}),
      413, ["body"]),
+    # 10 rows: 80 hidden values, 50 scores, probabilities and predictions
+    ("max_response_numbers", 100, ("/api/v1/forward", {"model": model([2, 8, 2]), "X": [[0.0, 0.0]] * 10}),
+     413, ["query", "hidden"]),
 ]
 
 
@@ -192,14 +195,66 @@ def test_max_dataset_points():
 CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "class_joins_per_minute",
                 "max_live_classes"}
 
+# tested against a real `python -m app` in tests/api/test_http_server.py (frame_ancestors in
+# tests/api/test_security_headers.py)
+SERVER_LIMITS = {"max_request_line_bytes", "max_header_bytes", "header_timeout_seconds", "keep_alive_seconds",
+                 "max_connections_per_address", "open_files_reserve", "frame_ancestors"}
+
 
 def test_every_limit_in_settings_has_a_test():
     tested = {case[0] for case in SESSION_CASES + REST_CASES} | {
         "max_message_bytes", "max_sessions", "session_idle_seconds", "max_json_depth", "max_dataset_points",
-        "max_points"} | CLASS_LIMITS
+        "max_points", "memory_budget_mb", "rest_workers", "rest_queue", "rest_retry_after_seconds"} | CLASS_LIMITS \
+        | SERVER_LIMITS
     not_limits = {"host", "port", "train_slice_seconds", "frame_process", "board_interval_seconds",
                   "redis_url"}
     assert set(Settings.model_fields) - not_limits == tested
+
+
+def test_memory_budget_mb():
+    """One default session (about 31 MB budgeted) fits in 40 MB; a second session, or wider
+    layers, would not: refused naming the field, and the session goes on as it was."""
+    with make_client(memory_budget_mb=40) as client, client.websocket_connect("/ws/session") as ws:
+        next_of(ws, "hello")
+        reply = refused(ws, {"type": "config", "config": {"hidden_sizes": [1024, 1024]}})
+        assert reply["field"] == "hidden_sizes" and "NNPG_MEMORY_BUDGET_MB" in reply["message"]
+        with client.websocket_connect("/ws/session") as second:
+            error = second.receive_json()
+            assert error["type"] == "error" and error["field"] == "session", error
+        ws.send_json({"type": "config", "config": {"hidden_sizes": [8]}})
+        assert next_of(ws, "config")["config"]["hidden_sizes"] == [8]
+
+
+def _pool_after_one_request(client):
+    assert client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]}).status_code == 200
+    return client.app.state.rest_pool
+
+
+def test_rest_workers():
+    with make_client(rest_workers=3) as client:
+        assert _pool_after_one_request(client)._executor._max_workers == 3
+
+
+def test_rest_queue():
+    """A pool with its workers and queue taken answers 503 naming the body, in the error shape."""
+    with make_client(rest_workers=1, rest_queue=2) as client:
+        pool = _pool_after_one_request(client)
+        pool.pending = 2  # one working, one waiting: one place left
+        assert client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]}).status_code == 200
+        pool.pending = 3
+        r = client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]})
+        assert r.status_code == 503 and r.json()["detail"][0]["loc"] == ["body"]
+        pool.pending = 0
+
+
+def test_rest_retry_after_seconds():
+    with make_client(rest_workers=1, rest_queue=0, rest_retry_after_seconds=7) as client:
+        pool = _pool_after_one_request(client)
+        pool.pending = 1
+        r = client.post("/api/v1/step", json={"model": model([2, 2]), "X": [[0.0, 0.0]], "y": [0],
+                                              "learning_rate": 0.1})
+        assert r.status_code == 503 and r.headers["retry-after"] == "7" and "7 s" in r.json()["detail"][0]["msg"]
+        pool.pending = 0
 
 
 def test_a_new_session_starts_within_small_limits():

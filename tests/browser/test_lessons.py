@@ -225,6 +225,34 @@ def roughness(page):
     return sum(abs(vals[i + 1] - 2 * vals[i] + vals[i - 1]) for i in range(1, len(vals) - 1)) / (len(vals) - 2)
 
 
+def continue_steps(page, watch, steps):
+    """`steps` more steps with the Step button, from wherever the run is (no restart)."""
+    page.get_by_label("Step size").select_option("1000")
+    target = int(page.locator("#stat-step").inner_text()) + steps
+    while int(page.locator("#stat-step").inner_text()) < target:
+        done = int(page.locator("#stat-step").inner_text()) + 1000
+        page.locator("#step").click()
+        watch.wait_for(lambda: int(page.locator("#stat-step").inner_text()) >= done, 30, f"step {done}")
+
+
+def test_lesson_7_followed_by_hand_keeps_what_the_network_learned(open_page):
+    """A teacher follows the lesson's text with the Batch size control, training on
+    without starting over: every batch size, and going back to full batch, keeps
+    the spiral learned (not one that wrecks the network for the next)."""
+    page, watch = open_page()
+    open_lesson(page, watch, "Batch, mini-batch, SGD")
+    restart_and_step(page, watch, 3000)
+    shown = {"lesson": shown_percent(page, "#stat-train")}
+    for size in ("32", "1", "0"):
+        page.get_by_label("Batch size", exact=True).select_option(size)
+        watch.wait_for(lambda: page.evaluate("window.nnpg.serverConfig.batch_size") == int(size), 10,
+                       f"batch size {size}")
+        continue_steps(page, watch, 1000)
+        shown[size] = shown_percent(page, "#stat-train")
+    print(f"\n  train accuracy, training on: {shown}")
+    assert all(v > 85 for v in shown.values()), f"train accuracy after each batch size: {shown}"
+
+
 def test_lesson_7_every_batch_size_learns_smaller_batches_jitter_more(open_page, shot):
     page, watch = open_page()
     open_lesson(page, watch, "Learning rate too high")

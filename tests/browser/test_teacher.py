@@ -17,8 +17,9 @@ import time
 import urllib.request
 
 import pytest
+import servers
 
-from .conftest import ARTIFACTS, ROOT, Watch
+from .conftest import ARTIFACTS, Watch
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +112,7 @@ def own_server():
 
     def start():
         log = open(ARTIFACTS / "browser-own-server.log", "a")
-        proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "app", "--port", str(port)], cwd=servers.APP_ROOT,
                                 stdout=log, stderr=subprocess.STDOUT)
         procs.append(proc)
         deadline = time.monotonic() + 30
@@ -231,15 +232,30 @@ def test_hidden_size_is_disabled_at_zero_hidden_layers(open_page):
 
 # ---------------------------------------------------------------- inspector (defect 9)
 
-def test_click_picks_the_nearest_point_and_ties_are_offered(open_page, shot):
-    page, watch = open_page()
+def plane_points(page, watch):
+    """The points of the first frame: coordinates, classes and their CSS pixel positions."""
     pts = watch.last("hello")["points"]
-    X, y = pts["X"], pts["y"]
-    pix = [plane_xy(page, watch, xy) for xy in X]
+    return pts["X"], pts["y"], [plane_xy(page, watch, xy) for xy in pts["X"]]
+
+
+def loneliest(pix):
+    """The index of the point farthest from every other point on the plane."""
+    return max(range(len(pix)), key=lambda n: min(math.dist(pix[n], pix[m]) for m in range(len(pix)) if m != n))
+
+
+def click_probe(page, watch, xy):
+    """Click the plane at CSS pixel `xy`; the probe message the page sends for it (with a label)."""
+    t0 = time.monotonic()
+    page.get_by_label("Decision boundary").click(position={"x": xy[0], "y": xy[1]})
+    return watch.wait_for(lambda: [m for m in watch.sent_of("probe", since=t0) if "label" in m], 3, "probe")[-1]
+
+
+def test_points_of_different_classes_under_a_click_are_offered(open_page, shot):
+    page, watch = open_page()
+    X, y, pix = plane_points(page, watch)
     # The closest pair of points of different classes (the spiral's centre).
-    best = min(((i, j) for i in range(len(X)) for j in range(i) if y[i] != y[j]),
+    i, j = min(((i, j) for i in range(len(X)) for j in range(i) if y[i] != y[j]),
                key=lambda ij: math.dist(pix[ij[0]], pix[ij[1]]))
-    i, j = best
     assert math.dist(pix[i], pix[j]) < 3
     mid = ((pix[i][0] + pix[j][0]) / 2, (pix[i][1] + pix[j][1]) / 2)
     t0 = time.monotonic()
@@ -255,17 +271,27 @@ def test_click_picks_the_nearest_point_and_ties_are_offered(open_page, shot):
     probe = watch.wait_for(lambda: [m for m in watch.sent_of("probe", since=t0) if "label" in m], 3, "probe")[-1]
     assert probe["label"] == y[j] and probe["x"] == pytest.approx(X[j])
     assert page.get_by_label("True class").input_value() == str(y[j])
-    # A lone point, clicked 3 px off: that point, its own class.
-    k = max(range(len(X)), key=lambda n: min(math.dist(pix[n], pix[m]) for m in range(len(X)) if m != n))
-    t1 = time.monotonic()
-    page.get_by_label("Decision boundary").click(position={"x": pix[k][0] + 3, "y": pix[k][1]})
-    probe = watch.wait_for(lambda: [m for m in watch.sent_of("probe", since=t1) if "label" in m], 3, "probe")[-1]
-    assert probe["label"] == y[k] and probe["x"] == pytest.approx(X[k])
-    # Arrow keys move the probe off the point: the old label goes.
-    t2 = time.monotonic()
+
+
+def test_a_click_near_a_point_probes_that_point(open_page):
+    page, watch = open_page()
+    X, y, pix = plane_points(page, watch)
+    k = loneliest(pix)
+    probe = click_probe(page, watch, (pix[k][0] + 3, pix[k][1]))  # 3 px off: that point, its own class
+    assert probe["label"] == y[k]
+    assert probe["x"] == pytest.approx(X[k]), "the probe is the point's position, not the click's"
+
+
+def test_arrow_keys_move_the_probe_off_the_point_and_clear_its_label(open_page):
+    page, watch = open_page()
+    X, y, pix = plane_points(page, watch)
+    k = loneliest(pix)
+    assert click_probe(page, watch, pix[k])["label"] == y[k]
+    assert page.get_by_label("True class").input_value() == str(y[k])
+    t0 = time.monotonic()
     page.get_by_label("Decision boundary").press("ArrowRight")
-    moved = watch.wait_for(lambda: watch.sent_of("probe", since=t2), 3, "a moved probe")[-1]
-    assert "label" not in moved
+    moved = watch.wait_for(lambda: watch.sent_of("probe", since=t0), 3, "a moved probe")[-1]
+    assert "label" not in moved, f"the moved probe still sends label {moved.get('label')}"
     assert page.get_by_label("True class").input_value() == ""
     watch.wait_for(lambda: "no label" in page.locator("#inspector").inner_text(), 3, "no label")
 

@@ -62,12 +62,20 @@ def test_stopping_the_cluster_stops_every_process_it_started():
     assert not folder.exists()
 
 
+def _as_a_background_job():
+    """What a shell does to a command started with `&`: SIGINT (and SIGQUIT) ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["foreground", "background"])
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
-def test_the_command_stops_everything_on_sigterm_and_ctrl_c(how):
+def test_the_command_stops_everything_on_sigterm_and_ctrl_c(how, background):
     port = free_port()
     launcher = subprocess.Popen([sys.executable, "-m", "app", "cluster", "--workers", "2", "--port",
                                  str(port), "--no-install"], cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+                                stderr=subprocess.STDOUT, text=True,
+                                preexec_fn=_as_a_background_job if background else None)
     try:
         lines = []
         while not any("open http://" in line for line in lines):
