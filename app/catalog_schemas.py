@@ -15,7 +15,7 @@ from pydantic import field_validator as _field_validator
 from pydantic_core import PydanticCustomError as _FieldError
 
 from .config import Settings
-from .session_schemas import SessionLimits
+from .session_replies import SessionLimits
 from .view_schemas import Health, Neurons
 from .names import (ActivationName, DatasetName, InitName, LossName, OptimizerName,  # noqa: F401 (re-exported)
                     RegularizerName)

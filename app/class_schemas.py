@@ -21,7 +21,8 @@ from .names import (ActivationName, DatasetName, InitName, LossName, OptimizerNa
 
 
 
-from .session_schemas import Boundary, SBool, SFloat, _Message  # noqa: F401
+from .session_replies import Boundary
+from .session_schemas import SBool, SFloat, _Message  # noqa: F401
 
 # ---- Classes: POST /api/v1/classes, /ws/class (the teacher's board) ----
 # docs/protocol.md shows a real example of each message.
