@@ -56,9 +56,16 @@ def wait_js(page, expression: str, what: str | None = None, timeout: float = HAN
     inside the page with eval(), which the server's Content-Security-Policy
     forbids (no 'unsafe-eval'), and every browser test runs under that policy.
     ``timeout`` only guards against a hang."""
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + max(timeout, HANG_SECONDS)
     while True:
-        value = page.evaluate(expression)
+        try:
+            value = page.evaluate(expression)
+        except PlaywrightError as exc:  # the page is navigating (a reload): ask the new one
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
