@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     # 0: no budget.
     memory_budget_mb: int = 4096
     max_response_numbers: int = 2_000_000  # one REST answer (scores, probs, hidden, grads...): over it → 413
-    rest_workers: int = 2                  # threads that compute REST answers (forward, backward, step...)
+    # Threads that compute REST answers (forward, backward, step...). One: on two cores the
+    # other is the live sessions' (training thread, frame worker); bench/hostile.py rest-heavy.
+    rest_workers: int = 1
     rest_queue: int = 4                    # REST requests waiting for a worker: one more → 503
     rest_retry_after_seconds: int = 2      # the Retry-After of that 503
 

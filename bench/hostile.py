@@ -53,6 +53,9 @@ The attacks (full scale; --quick scales each down about 10-20x):
    ReLU model on 4,873 rows (about 150 KB each); reported: their statuses,
    the tiny GET's worst latency meanwhile, the RSS peak and the RSS 10 s
    after the last answer.
+6b. rest-heavy: the same with 1,900 rows, an answer (about 1.95 million
+   numbers, ~40 MB of JSON) just under the default max_response_numbers, so
+   that the server computes them: the bounded pool and its 503s at work.
 7. slowloris: 20,000 half-sent requests (a request line and part of a
    header, never finished), opened one after the other; this client's
    RLIMIT_NOFILE is raised as far as the machine allows, and the count
@@ -151,6 +154,7 @@ class Scale:
     attacker_grid: int | None    # grid_resolution of the big attackers' sessions (None: default)
     rest_parallel: int
     rest_rows: int
+    rest_allowed_rows: int  # rest-heavy: rows whose answer is just under max_response_numbers
     rest_after: float
     half_open: int
     wait: float          # hang guard for one reply the attack waits for
@@ -158,10 +162,10 @@ class Scale:
 
 FULL = Scale("full", window=10.0, warm=1.0, probes=20_000, stall_watch=150.0, cycles=80, cycles_env={},
              header_bytes=128 << 20, detached=10, detached_points=None, detached_steps=2, attacker_grid=None,
-             rest_parallel=12, rest_rows=4873, rest_after=10.0, half_open=20_000, wait=300.0)
+             rest_parallel=12, rest_rows=4873, rest_allowed_rows=1900, rest_after=10.0, half_open=20_000, wait=300.0)
 QUICK = Scale("quick", window=1.0, warm=0.3, probes=1_000, stall_watch=2.0, cycles=10,
               cycles_env={"NNPG_MAX_SESSIONS": "8"}, header_bytes=8 << 20, detached=1,
-              detached_points=500, detached_steps=1, attacker_grid=10, rest_parallel=2, rest_rows=400, rest_after=1.0,
+              detached_points=500, detached_steps=1, attacker_grid=10, rest_parallel=2, rest_rows=400, rest_allowed_rows=300, rest_after=1.0,
               half_open=1_000, wait=60.0)
 
 
@@ -721,8 +725,17 @@ def heavy_post(port, body):
 
 
 async def rest_amplification(ctx: Context):
+    return await rest_burst(ctx, ctx.scale.rest_rows)
+
+
+async def rest_heavy(ctx: Context):
+    return await rest_burst(ctx, ctx.scale.rest_allowed_rows)
+
+
+async def rest_burst(ctx: Context, rows_of_x: int):
+    """``rest_parallel`` /forward requests of ``rows_of_x`` rows at once."""
     scale = ctx.scale
-    body = forward_body(scale.rest_rows)
+    body = forward_body(rows_of_x)
     prober = TinyProber(ctx.port)
     t0 = time.perf_counter()
     try:
@@ -737,7 +750,7 @@ async def rest_amplification(ctx: Context):
         key = f"{status}" + (f" (Retry-After {retry})" if retry else "")
         statuses[key] = statuses.get(key, 0) + 1
     biggest = max((size for _, size, _ in answers), default=0)
-    rows = {"requests": f"{scale.rest_parallel} x {len(body) / 1024:.0f} KB, {scale.rest_rows:,} rows",
+    rows = {"requests": f"{scale.rest_parallel} x {len(body) / 1024:.0f} KB, {rows_of_x:,} rows",
             "statuses": ", ".join(f"{n} x {k}" for k, n in statuses.items()),
             "largest answer": mb(biggest),
             "tiny GET during it": worst,
@@ -831,6 +844,7 @@ ATTACKS = {
     "detached-max": (detached_max, "maximum-size sessions run a few steps and detach"),
     "step-n": (step_n, "`step 10000` on the largest network"),
     "rest-amplification": (rest_amplification, "parallel /forward 1 -> 1024 -> 2 on many rows"),
+    "rest-heavy": (rest_heavy, "parallel /forward 1 -> 1024 -> 2, answers just under the answer cap"),
     "slowloris": (slowloris, "half-sent requests held open"),
     "cross-origin": (cross_origin, f"a WebSocket from Origin {EVIL_ORIGIN}"),
 }
@@ -844,6 +858,7 @@ def scale_note(name, s: Scale):
                             f"{s.detached_steps} steps" + (f", grid {s.attacker_grid}" if s.attacker_grid else ""),
             "step-n": f"grid {s.attacker_grid}" if s.attacker_grid else "",
             "rest-amplification": f"{s.rest_parallel} in parallel, {s.rest_rows:,} rows",
+            "rest-heavy": f"{s.rest_parallel} in parallel, {s.rest_allowed_rows:,} rows",
             "slowloris": f"{s.half_open:,} requests"}.get(name, "")
 
 
