@@ -22,6 +22,8 @@ from websockets.sync.client import connect
 from app.command_queue import CommandQueue
 from app.config import Settings
 from app.main import create_app
+
+from .conftest import next_of
 from app.subscribers import Subscriber
 
 HANG_GUARD = 120  # seconds: a wait that never ends is a failure, however loaded the machine
@@ -32,12 +34,6 @@ def make_client(**settings) -> TestClient:
     return TestClient(create_app(Settings(frame_process=False, **settings)))
 
 
-def next_of(ws, *kinds, where=lambda msg: True, limit=5000) -> dict:
-    for _ in range(limit):
-        msg = ws.receive_json()
-        if msg["type"] in kinds and where(msg):
-            return msg
-    raise AssertionError(f"no {kinds} message in {limit}")
 
 
 def refusal(ws) -> tuple[dict, int]:

@@ -16,18 +16,13 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 
+from .conftest import next_of
+
 
 def make_client(**limits) -> TestClient:
     return TestClient(create_app(Settings(frame_process=False, **limits)))
 
 
-def next_of(ws, *kinds, where=lambda msg: True, limit=500) -> dict:
-    """The next server message of one of ``kinds`` that satisfies ``where`` (others are skipped)."""
-    for _ in range(limit):
-        msg = ws.receive_json()
-        if msg["type"] in kinds and where(msg):
-            return msg
-    raise AssertionError(f"no {kinds} message in {limit}")
 
 
 def refused(ws, message: dict) -> dict:
