@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from .. import datasets
-from .rest_limits import answer_numbers, check_answer, check_request, step_answer_numbers
+from .rest_limits import answer_numbers, check_answer, check_request, forward_work, step_answer_numbers
 from .strict import ApiError, StrictJSONRoute, _settings, install_error_handlers  # noqa: F401
-from .work import run_heavy
+from .work import is_light, run_heavy
 from ..config import Settings
 from ..inference import infer
 from ..nn import Network, r2_score, softmax
@@ -136,10 +136,13 @@ _HIDDEN = Query(True, description="false (or 0) leaves `hidden` out of the answe
                 "wide layers the hidden activations are most of it")
 
 
-def _check_sizes(req, settings, hidden, grads=False):
-    """The request's limits, then its answer's size (413 naming `hidden` or X)."""
+def _check_sizes(req, settings, hidden, grads=False) -> bool:
+    """The request's limits, then its answer's size (413 naming `hidden` or X);
+    whether it is light (app/api/work.py)."""
     check_request(req, settings)
-    check_answer(answer_numbers(req, hidden, grads), settings, hidden, answer_numbers(req, False, grads))
+    numbers = answer_numbers(req, hidden, grads)
+    check_answer(numbers, settings, hidden, answer_numbers(req, False, grads))
+    return is_light(numbers, forward_work(req))
 
 
 def _forward_answer(req, hidden):
@@ -150,8 +153,8 @@ def _forward_answer(req, hidden):
              summary="Scores, probabilities and hidden activations (and the loss, with y)")
 async def forward(request: Request, req: ForwardRequest, settings: Settings = Depends(_settings),
                   hidden: bool = _HIDDEN):
-    _check_sizes(req, settings, hidden)
-    return await run_heavy(request, _forward_answer, req, hidden)
+    light = _check_sizes(req, settings, hidden)
+    return await run_heavy(request, _forward_answer, req, hidden, light=light)
 
 
 def _backward_answer(req, hidden):
@@ -164,8 +167,8 @@ def _backward_answer(req, hidden):
              summary="The forward fields plus the gradients of the total loss")
 async def backward(request: Request, req: BackwardRequest, settings: Settings = Depends(_settings),
                    hidden: bool = _HIDDEN):
-    _check_sizes(req, settings, hidden, grads=True)
-    return await run_heavy(request, _backward_answer, req, hidden)
+    light = _check_sizes(req, settings, hidden, grads=True)
+    return await run_heavy(request, _backward_answer, req, hidden, light=light)
 
 
 @router.post("/step", response_model=StepResponse, responses=_ERRORS,
@@ -174,7 +177,7 @@ async def step(request: Request, req: StepRequest, settings: Settings = Depends(
     check_request(req, settings)
     answer = step_answer_numbers(req)
     check_answer(answer, settings, False, answer)
-    return await run_heavy(request, _step_answer, req)
+    return await run_heavy(request, _step_answer, req, light=is_light(answer, forward_work(req)))
 
 
 def _step_answer(req):

@@ -72,6 +72,12 @@ def answer_numbers(req: ForwardRequest, hidden: bool = True, grads: bool = False
     return count
 
 
+def forward_work(req: ForwardRequest) -> int:
+    """About the multiply-adds of a forward pass (and of a backward, within a factor
+    of three): the rows of X times the model's parameters."""
+    return len(req.X) * req.model.count
+
+
 def step_answer_numbers(req: ForwardRequest) -> int:
     """/step's answer: the updated model, the loss and the gradients (of X too)."""
     return 2 * req.model.count + len(req.X) * req.model.sizes[0] + 3

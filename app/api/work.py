@@ -10,6 +10,7 @@ import numpy as np
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
 
 from ..heavy import Busy, HeavyPool
 from .strict import ApiError, _settings
@@ -81,8 +82,23 @@ def _rows_per_slice(value):
     return max(1, SLICE_NUMBERS // max(1, width))
 
 
-async def run_heavy(request: Request, fn, *args) -> Response:
-    """``fn(*args)`` (a JSON-able answer) computed and encoded on the pool; 503 when it is full."""
+# A request this small is never refused and never waits behind heavy work: it
+# runs at once on Starlette's threadpool. Its answer is a few MB of JSON at most
+# and its forward pass tens of milliseconds, so a class of students calling the
+# API at the same moment is served; what the pool bounds is the large answers.
+LIGHT_ANSWER_NUMBERS = 100_000
+LIGHT_WORK = 20_000_000  # multiply-adds (rest_limits.forward_work)
+
+
+def is_light(answer_numbers: int, work: int) -> bool:
+    return answer_numbers <= LIGHT_ANSWER_NUMBERS and work <= LIGHT_WORK
+
+
+async def run_heavy(request: Request, fn, *args, light: bool = False) -> Response:
+    """``fn(*args)`` (a JSON-able answer) computed and encoded on the pool; 503 when it
+    is full. A ``light`` one runs at once on Starlette's threadpool instead."""
+    if light:
+        return Response(await run_in_threadpool(_encoded, fn, args), media_type="application/json")
     try:
         body = await heavy_pool(request).run(_encoded, fn, args)
     except Busy:

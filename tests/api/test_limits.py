@@ -314,8 +314,14 @@ def test_memory_budget_mb():
         assert next_of(ws, "config")["config"]["hidden_sizes"] == [8]
 
 
+# A request over the light bounds of app/api/work.py (its answer: 105,000 numbers),
+# which the bounded pool computes; a tiny one runs at once beside it.
+HEAVY = {"model": model([2, 100, 2]), "X": [[0.0, 0.0]] * 1000}
+TINY = {"model": model([2, 2]), "X": [[0.0, 0.0]]}
+
+
 def _pool_after_one_request(client):
-    assert client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]}).status_code == 200
+    assert client.post("/api/v1/forward", json=HEAVY).status_code == 200
     return client.app.state.rest_pool
 
 
@@ -325,14 +331,17 @@ def test_rest_workers():
 
 
 def test_rest_queue():
-    """A pool with its workers and queue taken answers 503 naming the body, in the error shape."""
+    """A pool with its workers and queue taken answers 503 naming the body, in the error
+    shape; a tiny request is still answered."""
     with make_client(rest_workers=1, rest_queue=2) as client:
         pool = _pool_after_one_request(client)
         pool.pending = 2  # one working, one waiting: one place left
-        assert client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]}).status_code == 200
+        assert client.post("/api/v1/forward", json=HEAVY).status_code == 200
         pool.pending = 3
-        r = client.post("/api/v1/forward", json={"model": model([2, 2]), "X": [[0.0, 0.0]]})
+        r = client.post("/api/v1/forward", json=HEAVY)
         assert r.status_code == 503 and r.json()["detail"][0]["loc"] == ["body"]
+        assert client.post("/api/v1/forward", json=TINY).status_code == 200
+        assert client.post("/api/v1/backward", json={**TINY, "y": [0]}).status_code == 200
         pool.pending = 0
 
 
@@ -340,9 +349,11 @@ def test_rest_retry_after_seconds():
     with make_client(rest_workers=1, rest_queue=0, rest_retry_after_seconds=7) as client:
         pool = _pool_after_one_request(client)
         pool.pending = 1
-        r = client.post("/api/v1/step", json={"model": model([2, 2]), "X": [[0.0, 0.0]], "y": [0],
-                                              "learning_rate": 0.1})
+        heavy_step = {"model": model([300, 100, 2]), "X": [[0.0] * 300] * 500, "y": [0] * 500,
+                      "learning_rate": 0.1}  # an answer of 210,607 numbers (the model twice, X's gradient)
+        r = client.post("/api/v1/step", json=heavy_step)
         assert r.status_code == 503 and r.headers["retry-after"] == "7" and "7 s" in r.json()["detail"][0]["msg"]
+        assert client.post("/api/v1/step", json={**TINY, "y": [0], "learning_rate": 0.1}).status_code == 200
         pool.pending = 0
 
 
