@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     client_stall_seconds: float = 30.0
     max_outbox_messages: int = 64        # replies waiting for one connection; beyond: "not reading"
     max_pending_commands: int = 32       # a driver's messages waiting to be applied; beyond: `error`
-    new_sessions_per_minute: int = 30    # new sessions from one client address (class joins apart)
+    # New sessions from one client address a minute (class joins apart). A school's room behind one
+    # NAT address opens the page at once: 120 serves a large class; detached sessions are evicted
+    # when the table is full, so the limit only slows one client's churn.
+    new_sessions_per_minute: int = 120
     # Page origins allowed on /ws/session and /ws/class besides the server's own
     # (Origin's host:port == Host); "*" allows every origin. NNPG_ALLOWED_ORIGINS
     # is a comma-separated list (or JSON), e.g. https://playground.example.org

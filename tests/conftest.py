@@ -15,7 +15,5 @@ import servers  # noqa: E402  (the one launcher, importable by every test module
 def real_server(tmp_path_factory):
     """The app in a subprocess on a free port, for one test module."""
     with servers.running(tmp_path_factory.mktemp("server") / "server.log",
-                         env={"NNPG_MAX_SESSIONS": "64",
-                              # a module's tests open many sessions from 127.0.0.1 within a minute
-                              "NNPG_NEW_SESSIONS_PER_MINUTE": "1000"}) as server:
+                         env={"NNPG_MAX_SESSIONS": "64"}) as server:
         yield server

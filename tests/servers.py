@@ -56,6 +56,12 @@ def _answers(url) -> bool:
         return False
 
 
+# Every test server: its one client address (127.0.0.1) opens far more sessions a
+# minute than a person does (each browser test's page is a new session); a test
+# of that limit sets its own.
+TEST_ENV = {"NNPG_NEW_SESSIONS_PER_MINUTE": "1000"}
+
+
 def start(log_path: Path, env: dict | None = None, args=(), preexec_fn=None) -> RunningServer:
     """Start `python -m app` on a free port and wait until GET / answers 200.
 
@@ -65,7 +71,7 @@ def start(log_path: Path, env: dict | None = None, args=(), preexec_fn=None) -> 
     log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(port), *args],
-        cwd=APP_ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=APP_ROOT, env={**os.environ, **TEST_ENV, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
         preexec_fn=preexec_fn)
     log.close()  # the child has its own copy of the descriptor
     server = RunningServer(proc, port, log_path)

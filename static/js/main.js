@@ -137,8 +137,10 @@ function isConfigSetting(name) {
   return Boolean(s && (s.config || name === "hidden_layers" || name === "hidden_size"));
 }
 
+let switchingTo = null; // a language switch under way: the link keeps it until the page reloads
+
 function writeHash() {
-  const extra = new URLSearchParams({ lang: lang() });
+  const extra = new URLSearchParams({ lang: switchingTo || lang() });
   if (chart.pins.length) extra.set("pins", chart.pins.map((p) => p.label).join("|"));
   const hash = `#${toHash(state)}&${extra}`;
   if (location.hash !== hash) history.replaceState(null, "", hash);
@@ -744,9 +746,11 @@ function setLargeText(on) {
 $("#lang").value = lang();
 $("#lang").addEventListener("change", (ev) => {
   savePins();
-  const params = new URLSearchParams(location.hash.slice(1));
-  params.set("lang", ev.target.value);
-  location.hash = params.toString(); // hashchange reloads in that language
+  // Reload now, not on hashchange: a message handled before that event would
+  // write the link back with the old language.
+  switchingTo = ev.target.value;
+  writeHash();
+  location.reload(); // every text is built in the page's language
 });
 
 /** "Classes must be 2–10; Dataset must be one of …": what a link got wrong (its values are not repeated). */

@@ -116,7 +116,7 @@ def test_the_api_docs_load_with_no_internet(small_server, context, path, ready):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: msg.type == "error" and refused.append(msg.text))
     page.goto(small_server + path)
-    page.wait_for_selector(ready, timeout=20_000)
+    page.wait_for_selector(ready, timeout=60_000)
     text = page.inner_text("body")
     for endpoint in ("/api/v1/forward", "/api/v1/backward", "/api/v1/catalog"):
         assert endpoint in text

@@ -50,7 +50,7 @@ def test_the_other_pages_load_with_no_policy_violation(context, server, path, re
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(server + path)
-    page.wait_for_selector(ready, timeout=30_000)
+    page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_load_state("networkidle")
     assert violations(page) == [] and errors == []
     page.close()

@@ -19,7 +19,7 @@ import urllib.request
 import pytest
 import servers
 
-from .conftest import ARTIFACTS, Watch, wait_js
+from .conftest import ARTIFACTS, HANG_SECONDS, Watch, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +143,7 @@ def test_a_stopped_server_shows_a_clear_disconnected_state(browser, own_server, 
     proc.terminate()
     proc.wait(10)
     overlay = page.locator("#offline")
-    overlay.wait_for(timeout=10000)
+    overlay.wait_for(timeout=HANG_SECONDS * 1000)
     assert "The server is not answering" in overlay.inner_text()
     watch.wait_for(lambda: re.search(r"Trying again in \d+ s", overlay.inner_text()), 10, "the countdown")
     # Play no longer claims to pause anything; the controls are out of reach.
@@ -151,7 +151,7 @@ def test_a_stopped_server_shows_a_clear_disconnected_state(browser, own_server, 
     assert page.evaluate("document.querySelector('main.layout').inert") is True
     shot(page, "disconnected.png")
     start()
-    overlay.wait_for(state="hidden", timeout=20000)
+    overlay.wait_for(state="hidden", timeout=HANG_SECONDS * 1000)
     # A new server process has no session: the page says it started a new one with its settings.
     watch.wait_for(lambda: "new one started with your settings" in page.locator("#toast").inner_text(), 5,
                    "what was kept")
@@ -164,7 +164,7 @@ def test_a_stopped_server_shows_a_clear_disconnected_state(browser, own_server, 
 def test_heavy_settings_show_what_the_server_is_building(open_page, shot):
     page, watch = open_page("n_points=5000&hidden_size=1024&hidden_layers=3&classes=10", wait=False)
     busy = page.locator("#busy")
-    busy.wait_for(timeout=15000)
+    busy.wait_for(timeout=HANG_SECONDS * 1000)  # a hang guard: it shows while the server builds
     assert busy.inner_text() == "Building a 3×1024 network on 5,000 points…"
     assert page.evaluate("document.body.classList.contains('is-busy')")
     shot(page, "busy.png")
