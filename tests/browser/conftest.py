@@ -73,6 +73,13 @@ def wait_js(page, expression: str, what: str | None = None, timeout: float = HAN
         page.wait_for_timeout(25)
 
 
+def _detail(message: dict) -> str:
+    """The few fields that tell one message of a kind from another."""
+    keys = ("session", "step", "field", "code", "event")
+    shown = {k: message[k] for k in keys if k in message}
+    return f" {shown}" if shown else ""
+
+
 class Watch:
     """Everything a page does that a test may want to check.
 
@@ -142,8 +149,18 @@ class Watch:
                     print(f"  waited {time.monotonic() - start:5.2f} s for {what}")
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{self.trace()}")
             self.page.wait_for_timeout(25)
+
+    def trace(self, last=12) -> str:
+        """What the page did lately, for a failure message: requests, messages, errors."""
+        now = time.monotonic()
+
+        def moves(store):
+            return ", ".join(f"{m.get('type')}{_detail(m)} {t - now:+.1f}s" for t, m in store[-last:])
+
+        return (f"  requests: {self.requests[-last:]}\n  received: {moves(self.received)}\n"
+                f"  sent: {moves(self.sent)}\n  errors: {self.errors[-last:]}")
 
     def wait_ready(self, timeout=15.0):
         """hello, the first frame, the plane drawn once, and the chart (Plotly loads last)."""
