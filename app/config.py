@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     max_header_bytes: int = 16 * 1024        # the request line and headers together: more → 431
     header_timeout_seconds: float = 10.0     # a request whose headers are not all in by then → 408
     keep_alive_seconds: float = 5.0          # an idle keep-alive connection is closed after this
+    # A request body that stops arriving: no byte for this long (between two reads,
+    # as nginx's client_body_timeout) → 408. A slow but steady upload is never cut.
+    body_timeout_seconds: float = 20.0
     # Open connections from one client address (more → 503). Above what one address
     # legitimately opens: bench/stream.py runs a driver and 100 viewers from 127.0.0.1,
     # and a classroom behind one NAT shares an address; 256 leaves room for both. 0: no limit

@@ -12,6 +12,9 @@ the limit allows:
   request first, so the same limits answer it.
 * a head not complete ``header_timeout_seconds`` after its first byte (or after
   the connection opened) → 408 if a byte of it came, then close.
+* a body that stops arriving, no byte of it for ``body_timeout_seconds`` → 408
+  and close (while the server itself holds the body back, flow control or an
+  unanswered ``Expect: 100-continue``, the client is not waited on).
 * connections per client address and near the open-file limit: app/connection_guard.py.
 
 Idle keep-alive connections close after ``keep_alive_seconds`` (uvicorn's own timer).
@@ -31,21 +34,22 @@ from .ws_protocol import DroppingWebSocketProtocol
 
 
 @dataclass(frozen=True)
-class HeadLimits:
+class RequestLimits:
     request_line_bytes: int
     head_bytes: int
     timeout_seconds: float
+    body_timeout_seconds: float
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol with bounded request heads, a head timeout and admission by ConnectionGuard."""
+    """HttpToolsProtocol with bounded request heads, head and body timeouts, and admission by ConnectionGuard."""
 
     guard: ConnectionGuard  # set on the subclass made by protocol_classes()
-    limits: HeadLimits
+    limits: RequestLimits
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.reading_head, self.head_bytes, self.head_timer = True, 0, None
+        self.reading_head, self.head_bytes, self.client_timer = True, 0, None
         refusal = self.guard.admit(transport)
         if refusal is not None:
             self._answer_and_close(refusal)
@@ -53,7 +57,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._start_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_head_timer()
+        self._stop_client_timer()
         self.guard.release(self.transport)
         super().connection_lost(exc)
 
@@ -75,10 +79,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     # parser callbacks: where a head starts and ends
     def on_headers_complete(self) -> None:
         self.reading_head = False
-        self._stop_head_timer()
+        self._stop_client_timer()
         super().on_headers_complete()
+        if not self.transport.is_closing() and not (self.parser.should_upgrade() and self._should_upgrade()):
+            self._start_body_timer()  # ended at once by on_message_complete when there is no body
+
+    def on_body(self, body: bytes) -> None:
+        super().on_body(body)
+        self._start_body_timer()
 
     def on_message_complete(self) -> None:
+        self._stop_client_timer()
         super().on_message_complete()
         self.reading_head, self.head_bytes = True, 0  # the next byte starts the next request
 
@@ -93,17 +104,38 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 431, ["header"], f"the request headers are larger than {limits.head_bytes:,} bytes",
                 "headers_too_large"))
 
+    # one timer waits on the client at a time: for the rest of a head, or the next piece of a body
     def _start_head_timer(self) -> None:
-        self._stop_head_timer()
-        self.head_timer = self.loop.call_later(self.limits.timeout_seconds, self._head_timed_out)
+        self._start_client_timer(self.limits.timeout_seconds, self._head_timed_out)
 
-    def _stop_head_timer(self) -> None:
-        if getattr(self, "head_timer", None) is not None:
-            self.head_timer.cancel()
-            self.head_timer = None
+    def _start_body_timer(self) -> None:
+        self._start_client_timer(self.limits.body_timeout_seconds, self._body_timed_out)
+
+    def _start_client_timer(self, seconds: float, callback) -> None:
+        self._stop_client_timer()
+        self.client_timer = self.loop.call_later(seconds, callback)
+
+    def _stop_client_timer(self) -> None:
+        if getattr(self, "client_timer", None) is not None:
+            self.client_timer.cancel()
+            self.client_timer = None
+
+    def _body_timed_out(self) -> None:
+        self.client_timer = None
+        cycle = getattr(self, "cycle", None)
+        if self.transport.is_closing() or self.transport.get_protocol() is not self or cycle is None:
+            return
+        if self.flow.read_paused or cycle.waiting_for_100_continue:  # the server holds the body back
+            self._start_body_timer()
+        elif cycle.response_started:  # answered already: the rest of the body is not wanted
+            self.transport.close()
+        else:
+            self._answer_and_close(error_response(
+                408, ["body"], f"the request body stopped arriving: nothing for {self.limits.body_timeout_seconds:g} s",
+                "request_timeout"))
 
     def _head_timed_out(self) -> None:
-        self.head_timer = None
+        self.client_timer = None
         if self.transport.is_closing() or not self.reading_head:
             return
         if self.head_bytes == 0:  # nothing asked: an idle connection, closed without a word
@@ -114,7 +146,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             "request_timeout"))
 
     def _answer_and_close(self, response: bytes) -> None:
-        self._stop_head_timer()
+        self._stop_client_timer()
         self.reading_head = False
         self.transport.write(response)
         self.transport.close()
@@ -134,8 +166,8 @@ class GuardedWebSocketProtocol(DroppingWebSocketProtocol):
 def protocol_classes(settings: Settings) -> tuple[type, type]:
     """The HTTP and WebSocket protocol classes for one server, sharing one ConnectionGuard."""
     guard = ConnectionGuard(settings.max_connections_per_address, settings.open_files_reserve)
-    limits = HeadLimits(settings.max_request_line_bytes, settings.max_header_bytes,
-                        settings.header_timeout_seconds)
+    limits = RequestLimits(settings.max_request_line_bytes, settings.max_header_bytes,
+                        settings.header_timeout_seconds, settings.body_timeout_seconds)
     http = type("HttpProtocol", (GuardedHttpProtocol,), {"guard": guard, "limits": limits})
     ws = type("WebSocketProtocol", (GuardedWebSocketProtocol,),
               {"guard": guard, "stall_seconds": settings.client_stall_seconds})

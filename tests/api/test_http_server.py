@@ -24,6 +24,7 @@ LIMITS = {
     "NNPG_MAX_HEADER_BYTES": "8192",
     "NNPG_HEADER_TIMEOUT_SECONDS": "1",
     "NNPG_KEEP_ALIVE_SECONDS": "1",
+    "NNPG_BODY_TIMEOUT_SECONDS": "1",
     "NNPG_MAX_CONNECTIONS_PER_ADDRESS": "20",
 }
 UPGRADE = (b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -148,6 +149,37 @@ def test_a_connection_that_sends_nothing_is_closed_after_header_timeout_seconds(
         assert read_answer(sock) == b""
 
 
+POST_HEAD = (b"POST /api/v1/forward HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n")
+
+
+def test_a_body_that_stops_arriving_gets_408_after_body_timeout_seconds(server):
+    with connect(server) as sock:
+        sock.sendall(POST_HEAD % 100_000 + b"{" + b" " * 1000)  # and then nothing
+        answer = read_answer(sock)
+    assert status_of(answer) == 408
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["detail"][0]["loc"] == ["body"]
+
+
+def test_a_slow_but_steady_body_is_served_though_it_takes_longer_than_body_timeout_seconds(server):
+    """Twenty pieces 0.1 s apart (2 s in all, the timeout is 1 s): the wait is between pieces.
+    The request is the seed's cat image scored by its W and b."""
+    seed_w_t = [[0.2, 1.5, 0.0], [-0.5, 1.3, 0.25], [0.1, 2.1, 0.2], [2.0, 0.0, -0.3]]
+    body = json.dumps({"model": {"activation": "relu", "layers": [{"W": seed_w_t, "b": [1.1, 3.2, -1.2]}]},
+                       "X": [[56.0, 231.0, 24.0, 2.0]]}).encode()
+    body += b" " * (20 - len(body) % 20)
+    step = len(body) // 20
+    with connect(server) as sock:
+        sock.sendall(POST_HEAD % len(body))
+        for i in range(0, len(body), step):
+            time.sleep(0.1)
+            sock.sendall(body[i:i + step])
+        answer = sock.recv(65536)
+    assert status_of(answer) == 200, answer[:300]
+    scores = json.loads(answer.split(b"\r\n\r\n", 1)[1])["scores"][0]
+    assert [round(v, 6) for v in scores] == [-96.8, 437.9, 60.75]
+
+
 def test_an_idle_keep_alive_connection_is_closed_after_keep_alive_seconds(server):
     with connect(server) as sock:
         sock.sendall(b"GET /favicon.svg HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -242,6 +274,6 @@ def test_the_server_settings_defaults():
     """The defaults docs/security.md promises."""
     s = Settings()
     assert (s.max_request_line_bytes, s.max_header_bytes) == (8 * 1024, 16 * 1024)
-    assert (s.header_timeout_seconds, s.keep_alive_seconds) == (10.0, 5.0)
+    assert (s.header_timeout_seconds, s.keep_alive_seconds, s.body_timeout_seconds) == (10.0, 5.0, 20.0)
     assert s.max_connections_per_address > 101  # bench/stream.py: a driver and 100 viewers
     assert s.open_files_reserve == 64 and s.frame_ancestors == "*"

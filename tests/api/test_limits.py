@@ -286,6 +286,7 @@ CLASS_LIMITS = {"max_class_students", "class_idle_seconds", "max_name_length", "
 # tested against a real `python -m app` in tests/api/test_http_server.py (frame_ancestors in
 # tests/api/test_security_headers.py)
 SERVER_LIMITS = {"max_request_line_bytes", "max_header_bytes", "header_timeout_seconds", "keep_alive_seconds",
+                 "body_timeout_seconds",
                  "max_connections_per_address", "open_files_reserve", "frame_ancestors"}
 
 
