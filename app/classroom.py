@@ -14,6 +14,7 @@ import logging
 import time
 
 from .class_backend import ClassBackend, LocalClassBackend
+from .budget import session_refusal
 from .class_runs import adopt_fork, fork_state
 from .classes import (BadName, clean_name, expired, iso_time, new_code, new_teacher_token,
                       normalize_code, token_digest, token_matches)
@@ -186,6 +187,9 @@ class Classroom:
         source = self.store.sessions.get(source_id)
         if source is None:
             return error("the run in the spotlight has ended", "session")
+        src = source.training
+        if refused := session_refusal(live, src.config, src.n_points, ("session",)):
+            return error(refused[1], refused[0])
         state = await source.locked(fork_state, source.training)
         await live.locked(adopt_fork, live.training, state)
         if live.training.running:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 import time
 from urllib.parse import quote
@@ -18,9 +19,11 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from app.budget import MB, SessionShape, session_bytes
 from app.classes import CODE_ALPHABET
 from app.config import Settings
 from app.main import create_app
+from app.session_config import TrainingConfig
 from app.schemas import (BoardUpdate, ClassNotice, ConfigReply, CreateClassResponse, ErrorReply,
                          Frame, Hello, LeadAck, ModelReply, SpotlightNotice)
 
@@ -225,6 +228,27 @@ def test_a_teacher_leads_ten_students(tc):
         assert all(sid in store.sessions for sid in ids)
         send(ws0, {"type": "step", "n": 1})
         assert of_type(ws0, "frame", lambda f: f["step"] == base + 13)
+
+
+def test_a_fork_over_the_memory_budget_is_refused_and_the_student_goes_on():
+    """Ann's wide run beside Bob's default one fits the budget; a copy of it in Bob's place would not."""
+    wide, default = (session_bytes(SessionShape.of(TrainingConfig(**c))) for c in ({"hidden_sizes": [256, 256]}, {}))
+    assert wide > default + 2 * MB
+    with TestClient(make_app(memory_budget_mb=math.ceil((wide + default) / MB) + 1)) as c:
+        klass = new_class(c)
+        with students(c, klass["code"], ["Ann", "Bob"]) as [(a, ha, _), (b, hb, _)], board_socket(c, klass) as board:
+            send(a, {"type": "config", "config": {"hidden_sizes": [256, 256]}})
+            of_type(a, "config")
+            send(board, {"type": "spotlight", "session": ha["session"]})
+            of_type(b, "spotlight")
+            send(b, {"type": "fork", "session": ha["session"]})
+            refusal = until(b, lambda m: m["type"] in ("error", "config"))  # a config: the fork was made
+            assert refusal["type"] == "error", refusal
+            assert refusal["field"] == "session" and "NNPG_MEMORY_BUDGET_MB" in refusal["message"]
+            send(b, {"type": "step", "n": 3})
+            assert of_type(b, "frame", lambda f: f["step"] == 3)["step"] == 3
+            assert c.app.state.sessions.sessions[hb["session"]].training.config.hidden_sizes == \
+                TrainingConfig().hidden_sizes
 
 
 def test_students_cannot_lead_or_control_another_session(tc):
