@@ -27,11 +27,11 @@ run: install
 cluster: install
 	$(BIN)/python -m app cluster --workers $(WORKERS) --port $(CLUSTER_PORT)
 
-# Debian's nginx and redis-server for the cluster and its test (tests/cluster skips without them).
+# Debian's nginx and redis-server for the cluster and its tests (tests/cluster fails without them, naming them).
 cluster-tools: install
 	@$(BIN)/python -c "from app.cluster import install_tools; import sys; \
 	missing = install_tools(); \
-	missing and print('tests/cluster will be skipped: install', ' '.join(missing), file=sys.stderr)"
+	missing and print('tests/cluster will fail: install', ' '.join(missing), file=sys.stderr)"
 
 # Debian's chromium drives the browser tests; Playwright cannot download its own here.
 # fonts-noto-cjk: the screenshots of the page in 中文 show Chinese glyphs, not boxes.

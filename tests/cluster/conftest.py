@@ -1,8 +1,8 @@
 """The cluster tests: nginx + Redis + app processes on loopback, from app/cluster.py.
 
 Run alone with `pytest tests/cluster`. They need Debian's nginx and redis-server
-(`make test` installs them as root, like chromium); without them they are
-skipped, saying what to install.
+(`make test` installs them as root, like chromium); without them they fail,
+saying what to install.
 """
 from __future__ import annotations
 
