@@ -81,7 +81,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self.reading_head = False
         self._stop_client_timer()
         super().on_headers_complete()
-        if not self.transport.is_closing() and not (self.parser.should_upgrade() and self._should_upgrade()):
+        if not self.transport.is_closing() and not self.parser.should_upgrade():  # an upgrade has no body
             self._start_body_timer()  # ended at once by on_message_complete when there is no body
 
     def on_body(self, body: bytes) -> None:
