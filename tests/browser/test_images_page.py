@@ -125,6 +125,22 @@ def test_digits_show_templates_confusion_test_images_and_scores_a_drawing(open_p
     shot(page, "digits-view.png")
 
 
+def test_an_image_session_shows_no_plane_parts_and_they_return_with_the_plane(open_page):
+    """The diagram (no per-neuron maps for images) and the plane's toggles step aside for
+    digits, nothing is drawn over the image view, and all of it is back on the spiral."""
+    page, watch = open_page()
+    plane_parts = ("#plane-host", "#diagram", ".inside-toggles")
+    assert all(page.locator(part).is_visible() for part in plane_parts)
+    page.get_by_label("Dataset", exact=True).select_option("digits")
+    watch.wait_for(lambda: page.locator(".iv-template-grid canvas").count() == 100, what="the templates")
+    assert [part for part in plane_parts if page.locator(part).is_visible()] == []
+    stage = page.locator(".stage").bounding_box()
+    view = page.locator("#image-view").bounding_box()
+    assert stage["y"] + stage["height"] <= view["y"], (stage, view)
+    page.get_by_label("Dataset", exact=True).select_option("spiral")
+    watch.wait_for(lambda: all(page.locator(part).is_visible() for part in plane_parts), what="the plane's parts")
+
+
 def test_save_model_is_postable_and_report_downloads_a_page(open_page, server):
     page, watch = open_page()
     card = page.locator("#dataio")
