@@ -56,6 +56,10 @@ The attacks (full scale; --quick scales each down about 10-20x):
 6b. rest-heavy: the same with 1,900 rows, an answer (about 1.95 million
    numbers, ~40 MB of JSON) just under the default max_response_numbers, so
    that the server computes them: the bounded pool and its 503s at work.
+6c. rest-invalid: 12 parallel POST /api/v1/forward of 999,990 numbers
+   (~11 MB), each with its very last number a string: the server parses and
+   validates the whole body before it can answer 422; reported: the statuses
+   and the tiny GET's worst latency meanwhile.
 7. slowloris: 20,000 half-sent requests (a request line and part of a
    header, never finished), opened one after the other; this client's
    RLIMIT_NOFILE is raised as far as the machine allows, and the count
@@ -71,7 +75,7 @@ A no-attack baseline row measures the victim alone on each server.
 server started with NNPG_MAX_SESSIONS=8 (so that the table fills); an 8 MB
 header; 1 maximum-size session of 500 points at grid 10 running 1 step; the
 step-n attacker at grid 10; 2 parallel /forward of 400 rows, RSS 1 s after;
-1,000 half-sent requests.
+2 parallel invalid bodies of 100,000 numbers; 1,000 half-sent requests.
 
 RSS. A sampler thread in this process reads VmRSS from /proc/PID/status of
 the server process and of every process below it (the frame workers and
@@ -156,17 +160,19 @@ class Scale:
     rest_rows: int
     rest_allowed_rows: int  # rest-heavy: rows whose answer is just under max_response_numbers
     rest_after: float
+    invalid_numbers: int    # rest-invalid: numbers in each body (the default limit is 1,000,000)
     half_open: int
     wait: float          # hang guard for one reply the attack waits for
 
 
 FULL = Scale("full", window=10.0, warm=1.0, probes=20_000, stall_watch=150.0, cycles=80, cycles_env={},
              header_bytes=128 << 20, detached=10, detached_points=None, detached_steps=2, attacker_grid=None,
-             rest_parallel=12, rest_rows=4873, rest_allowed_rows=1900, rest_after=10.0, half_open=20_000, wait=300.0)
+             rest_parallel=12, rest_rows=4873, rest_allowed_rows=1900, rest_after=10.0, invalid_numbers=999_990,
+             half_open=20_000, wait=300.0)
 QUICK = Scale("quick", window=1.0, warm=0.3, probes=1_000, stall_watch=2.0, cycles=10,
               cycles_env={"NNPG_MAX_SESSIONS": "8"}, header_bytes=8 << 20, detached=1,
               detached_points=500, detached_steps=1, attacker_grid=10, rest_parallel=2, rest_rows=400, rest_allowed_rows=300, rest_after=1.0,
-              half_open=1_000, wait=60.0)
+              invalid_numbers=100_000, half_open=1_000, wait=60.0)
 
 
 # ---------------------------------------------------------------------------
@@ -724,6 +730,38 @@ def heavy_post(port, body):
         conn.close()
 
 
+def invalid_body(numbers):
+    """A /forward body of about ``numbers`` numbers (a 2 -> 2 linear model and X of two
+    columns), whose very last number is a string: the server reads, parses and validates
+    all of it, and only then answers 422."""
+    rows = (numbers - 6) // 2
+    text = json.dumps({"model": {"activation": "linear", "layers": [{"W": [[0.5, -0.5], [0.25, 0.75]],
+                                                                      "b": [0.0, 0.0]}]},
+                       "X": [[0.123456, -0.654321]] * rows})
+    last = "-0.654321]]}"
+    assert text.endswith(last)
+    return (text[:-len(last)] + '"a"]]}').encode()
+
+
+async def rest_invalid(ctx: Context):
+    """``rest_parallel`` /forward requests at the number limit, each refused at its last number."""
+    scale = ctx.scale
+    body = invalid_body(scale.invalid_numbers)
+    prober = TinyProber(ctx.port)
+    try:
+        answers = await asyncio.gather(*(asyncio.to_thread(heavy_post, ctx.port, body)
+                                         for _ in range(scale.rest_parallel)))
+    finally:
+        worst = await asyncio.to_thread(prober.stop)
+    statuses: dict[str, int] = {}
+    for status, _, _ in answers:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    rows = {"requests": f"{scale.rest_parallel} x {len(body) / 2**20:.1f} MB, {scale.invalid_numbers:,} numbers",
+            "statuses": ", ".join(f"{n} x {k}" for k, n in statuses.items()),
+            "tiny GET during it": worst}
+    return rows, None
+
+
 async def rest_amplification(ctx: Context):
     return await rest_burst(ctx, ctx.scale.rest_rows)
 
@@ -845,6 +883,7 @@ ATTACKS = {
     "step-n": (step_n, "`step 10000` on the largest network"),
     "rest-amplification": (rest_amplification, "parallel /forward 1 -> 1024 -> 2 on many rows"),
     "rest-heavy": (rest_heavy, "parallel /forward 1 -> 1024 -> 2, answers just under the answer cap"),
+    "rest-invalid": (rest_invalid, "parallel /forward at the number limit, refused at the last number"),
     "slowloris": (slowloris, "half-sent requests held open"),
     "cross-origin": (cross_origin, f"a WebSocket from Origin {EVIL_ORIGIN}"),
 }
@@ -859,6 +898,7 @@ def scale_note(name, s: Scale):
             "step-n": f"grid {s.attacker_grid}" if s.attacker_grid else "",
             "rest-amplification": f"{s.rest_parallel} in parallel, {s.rest_rows:,} rows",
             "rest-heavy": f"{s.rest_parallel} in parallel, {s.rest_allowed_rows:,} rows",
+            "rest-invalid": f"{s.rest_parallel} in parallel, {s.invalid_numbers:,} numbers",
             "slowloris": f"{s.half_open:,} requests"}.get(name, "")
 
 

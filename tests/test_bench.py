@@ -32,7 +32,7 @@ def test_the_stream_bench_prints_its_tables():
 
 
 HOSTILE_ATTACKS = ("baseline", "never-reads", "connect-close", "big-header", "detached-max", "step-n",
-                   "rest-amplification", "rest-heavy", "slowloris", "cross-origin")
+                   "rest-amplification", "rest-heavy", "rest-invalid", "slowloris", "cross-origin")
 
 
 def test_the_hostile_bench_prints_a_row_per_attack_before_and_after():
