@@ -58,8 +58,8 @@ The attacks (full scale; --quick scales each down about 10-20x):
    that the server computes them: the bounded pool and its 503s at work.
 6c. rest-invalid: 12 parallel POST /api/v1/forward of 999,990 numbers
    (~11 MB), each with its very last number a string: the server parses and
-   validates the whole body before it can answer 422; reported: the statuses
-   and the tiny GET's worst latency meanwhile.
+   validates the whole body before it can answer 422; reported as for
+   rest-amplification.
 7. slowloris: 20,000 half-sent requests (a request line and part of a
    header, never finished), opened one after the other; this client's
    RLIMIT_NOFILE is raised as far as the machine allows, and the count
@@ -744,36 +744,27 @@ def invalid_body(numbers):
 
 
 async def rest_invalid(ctx: Context):
-    """``rest_parallel`` /forward requests at the number limit, each refused at its last number."""
-    scale = ctx.scale
-    body = invalid_body(scale.invalid_numbers)
-    prober = TinyProber(ctx.port)
-    try:
-        answers = await asyncio.gather(*(asyncio.to_thread(heavy_post, ctx.port, body)
-                                         for _ in range(scale.rest_parallel)))
-    finally:
-        worst = await asyncio.to_thread(prober.stop)
-    statuses: dict[str, int] = {}
-    for status, _, _ in answers:
-        statuses[str(status)] = statuses.get(str(status), 0) + 1
-    rows = {"requests": f"{scale.rest_parallel} x {len(body) / 2**20:.1f} MB, {scale.invalid_numbers:,} numbers",
-            "statuses": ", ".join(f"{n} x {k}" for k, n in statuses.items()),
-            "tiny GET during it": worst}
-    return rows, None
+    n = ctx.scale.invalid_numbers
+    return await rest_burst(ctx, invalid_body(n), f"{n:,} numbers")
 
 
 async def rest_amplification(ctx: Context):
-    return await rest_burst(ctx, ctx.scale.rest_rows)
+    rows = ctx.scale.rest_rows
+    return await rest_burst(ctx, forward_body(rows), f"{rows:,} rows")
 
 
 async def rest_heavy(ctx: Context):
-    return await rest_burst(ctx, ctx.scale.rest_allowed_rows)
+    rows = ctx.scale.rest_allowed_rows
+    return await rest_burst(ctx, forward_body(rows), f"{rows:,} rows")
 
 
-async def rest_burst(ctx: Context, rows_of_x: int):
-    """``rest_parallel`` /forward requests of ``rows_of_x`` rows at once."""
+def size(nbytes):
+    return f"{nbytes / 2**20:.1f} MB" if nbytes >= 2**20 else f"{nbytes / 1024:.0f} KB"
+
+
+async def rest_burst(ctx: Context, body: bytes, what: str):
+    """``rest_parallel`` POST /api/v1/forward of ``body`` at once (``what`` it holds)."""
     scale = ctx.scale
-    body = forward_body(rows_of_x)
     prober = TinyProber(ctx.port)
     t0 = time.perf_counter()
     try:
@@ -787,8 +778,8 @@ async def rest_burst(ctx: Context, rows_of_x: int):
     for status, _, retry in answers:
         key = f"{status}" + (f" (Retry-After {retry})" if retry else "")
         statuses[key] = statuses.get(key, 0) + 1
-    biggest = max((size for _, size, _ in answers), default=0)
-    rows = {"requests": f"{scale.rest_parallel} x {len(body) / 1024:.0f} KB, {rows_of_x:,} rows",
+    biggest = max((nbytes for _, nbytes, _ in answers), default=0)
+    rows = {"requests": f"{scale.rest_parallel} x {size(len(body))}, {what}",
             "statuses": ", ".join(f"{n} x {k}" for k, n in statuses.items()),
             "largest answer": mb(biggest),
             "tiny GET during it": worst,
